@@ -1,0 +1,174 @@
+"""Watch items: ingestion without duplicates, classification results, queries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from store.db import transaction
+from store.records import ItemToClassify, ItemView, NewItem, Prediction
+from store.schema import Actor, Classification, Item
+from store.timeutil import aware
+
+_INSERTS = {"sqlite": sqlite_insert, "postgresql": pg_insert}
+
+
+def known_urls(engine: Engine, canonical_urls: list[str]) -> set[str]:
+    """The canonical URLs already in the archive (so crawlers skip re-downloading them)."""
+    if not canonical_urls:
+        return set()
+    with transaction(engine) as session:
+        rows = session.scalars(select(Item.canonical_url).where(Item.canonical_url.in_(canonical_urls)))
+        return set(rows)
+
+
+def ingest(engine: Engine, items: list[NewItem]) -> tuple[int, int]:
+    """Store new items; returns (new, duplicates).
+
+    A duplicate is an item whose canonical URL or non-empty content hash is
+    already stored. The insert is `ON CONFLICT DO NOTHING` on the canonical
+    URL, so two crawlers writing at once still store each item once.
+    """
+    if not items:
+        return 0, 0
+    insert = _INSERTS[engine.dialect.name]
+    new = 0
+    with transaction(engine) as session:
+        hashes = {i.content_hash for i in items if i.content_hash}
+        seen_hashes = set(session.scalars(select(Item.content_hash).where(Item.content_hash.in_(hashes))))
+        for item in items:
+            if item.content_hash and item.content_hash in seen_hashes:
+                continue
+            row = asdict(item)
+            row["warnings"] = list(row["warnings"])
+            stmt = (
+                insert(Item)
+                .values(**row)
+                .on_conflict_do_nothing(index_elements=["canonical_url"])
+                .returning(Item.id)  # rowcount is not reliable for DO NOTHING on every driver
+            )
+            if session.execute(stmt).first() is not None:
+                new += 1
+                if item.content_hash:
+                    seen_hashes.add(item.content_hash)
+    return new, len(items) - new
+
+
+def to_classify(engine: Engine, limit: int | None = None) -> list[ItemToClassify]:
+    """Items without a current classification, oldest first."""
+    query = (
+        select(Item.id, Item.title, Item.summary, Item.text, Item.language, Actor.type)
+        .join(Actor)
+        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        .where(Classification.id.is_(None))
+        .order_by(Item.id)
+        .limit(limit)
+    )
+    with transaction(engine) as session:
+        return [ItemToClassify(*row) for row in session.execute(query)]
+
+
+def save_classifications(engine: Engine, results: list[tuple[int, Prediction]]) -> None:
+    """Store predictions; each becomes the item's current classification."""
+    with transaction(engine) as session:
+        ids = [item_id for item_id, _ in results]
+        session.execute(
+            update(Classification).where(Classification.item_id.in_(ids)).values(current=False)
+        )
+        for item_id, p in results:
+            session.add(Classification(item_id=item_id, current=True, **asdict(p)))
+
+
+def set_status(engine: Engine, item_ids: list[int], status: str, featured: bool | None = None) -> None:
+    values: dict = {"status": status}
+    if featured is not None:
+        values["featured"] = featured
+    with transaction(engine) as session:
+        session.execute(update(Item).where(Item.id.in_(item_ids)).values(**values))
+
+
+def _view(item: Item, actor: Actor, c: Classification | None, with_text: bool) -> ItemView:
+    return ItemView(
+        id=item.id,
+        url=item.url,
+        title=item.editor_title or item.title,
+        summary=item.editor_summary or item.summary,
+        source=actor.name,
+        source_id=actor.id,
+        published=aware(item.published),
+        collected=aware(item.collected),
+        language=item.language,
+        status=item.status,
+        featured=item.featured,
+        relevant=c.relevant if c else None,
+        relevance_score=c.relevance_score if c else None,
+        purpose=c.purpose if c else None,
+        themes=list(c.themes) if c else [],
+        kind=c.kind if c else None,
+        why=dict(c.why) if c else {},
+        model_version=c.model_version if c else None,
+        text=item.text if with_text else "",
+        author=item.author,
+    )
+
+
+def search(
+    engine: Engine,
+    query: str | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    statuses: tuple[str, ...] | None = None,
+    relevant: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source_id: int | None = None,
+    with_text: bool = False,
+) -> list[ItemView]:
+    """Items matching every word of `query` in title, summary or text, newest first."""
+    stmt = (
+        select(Item, Actor, Classification)
+        .join(Actor, Item.actor_id == Actor.id)
+        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+    )
+    for word in (query or "").split():
+        pattern = f"%{word}%"
+        stmt = stmt.where(
+            or_(Item.title.ilike(pattern), Item.summary.ilike(pattern), Item.text.ilike(pattern))
+        )
+    if statuses:
+        stmt = stmt.where(Item.status.in_(statuses))
+    if relevant is not None:
+        stmt = stmt.where(Classification.relevant.is_(relevant))
+    if source_id is not None:
+        stmt = stmt.where(Item.actor_id == source_id)
+    date = func.coalesce(Item.published, Item.collected)
+    if since is not None:
+        stmt = stmt.where(date >= since)
+    if until is not None:
+        stmt = stmt.where(date < until)
+    stmt = stmt.order_by(date.desc(), Item.id.desc()).limit(limit).offset(offset)
+    with transaction(engine) as session:
+        return [_view(i, a, c, with_text) for i, a, c in session.execute(stmt)]
+
+
+def get_item(engine: Engine, item_id: int) -> ItemView | None:
+    stmt = (
+        select(Item, Actor, Classification)
+        .join(Actor, Item.actor_id == Actor.id)
+        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        .where(Item.id == item_id)
+    )
+    with transaction(engine) as session:
+        row = session.execute(stmt).first()
+        return _view(*row, with_text=True) if row else None
+
+
+def count_items(engine: Engine) -> int:
+    with transaction(engine) as session:
+        return session.scalar(select(func.count(Item.id))) or 0

@@ -1,0 +1,223 @@
+"""The tables of the archive (SQLAlchemy 2.x declarative models).
+
+Changing a model needs an Alembic migration in store/migrations/versions
+(`alembic revision --autogenerate`); the tests check that the migrations and
+the models agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations work the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
+
+class Actor(Base):
+    """A watched actor: a start-up, association, institution…"""
+
+    __tablename__ = "actors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(40), default="association")
+    country: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(10))
+    homepage: Mapped[str | None] = mapped_column(String(2000))
+    tags: Mapped[list] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(30), default="presumed-active")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    channels: Mapped[list[Channel]] = relationship(back_populates="actor", cascade="all, delete-orphan")
+
+
+class Channel(Base):
+    """One way of reading an actor: a feed, a listing page, a sitemap, a watched page."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("actor_id", "url"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # feed | listing | sitemap | page
+    url: Mapped[str] = mapped_column(String(2000))
+    selectors: Mapped[dict] = mapped_column(default=dict)
+    confidence: Mapped[str] = mapped_column(String(20), default="evidenced")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_attempt: Mapped[datetime | None]
+    last_success: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    actor: Mapped[Actor] = relationship(back_populates="channels")
+
+
+class Item(Base):
+    """One watch item: a piece of news, an event, a publication, a call."""
+
+    __tablename__ = "items"
+    __table_args__ = (Index("ix_items_collected", "collected"), Index("ix_items_published", "published"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(String(2000))
+    canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str | None] = mapped_column(String(10))
+    image: Mapped[str | None] = mapped_column(String(2000))
+    published: Mapped[datetime | None]
+    collected: Mapped[datetime] = mapped_column(default=utcnow)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    warnings: Mapped[list] = mapped_column(default=list)
+    # Review state, kept on the item for fast queues; the history is in reviews.
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    editor_title: Mapped[str | None] = mapped_column(Text)
+    editor_summary: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[Actor] = relationship()
+    classification: Mapped[Classification | None] = relationship(
+        primaryjoin="and_(Item.id == Classification.item_id, Classification.current == True)",
+        viewonly=True,
+        uselist=False,
+    )
+
+
+class Classification(Base):
+    """The classifier's tags of one item by one model version."""
+
+    __tablename__ = "classifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    model_version: Mapped[str] = mapped_column(String(100))
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    relevance_score: Mapped[float] = mapped_column(Float)
+    purpose: Mapped[str | None] = mapped_column(String(30))
+    purpose_scores: Mapped[dict] = mapped_column(default=dict)
+    themes: Mapped[list] = mapped_column(default=list)
+    theme_scores: Mapped[dict] = mapped_column(default=dict)
+    kind: Mapped[str] = mapped_column(String(30))
+    kind_scores: Mapped[dict] = mapped_column(default=dict)
+    why: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Review(Base):
+    """A staff decision or correction on an item; each one is a gold label."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(30))  # accept | reject | feature | correct | undo
+    before: Mapped[dict] = mapped_column(default=dict)
+    after: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NewsletterIssue(Base):
+    """One issue of the newsletter: a draft until it is sent."""
+
+    __tablename__ = "newsletter_issues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | sending | sent
+    intro: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    send_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    items: Mapped[list[IssueItem]] = relationship(
+        cascade="all, delete-orphan", order_by="IssueItem.position"
+    )
+
+
+class IssueItem(Base):
+    __tablename__ = "issue_items"
+    __table_args__ = (UniqueConstraint("issue_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("newsletter_issues.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    section: Mapped[str] = mapped_column(String(50), default="")
+    title: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|confirmed|unsubscribed
+    themes: Mapped[list] = mapped_column(default=list)
+    consent_at: Mapped[datetime | None]
+    consent_method: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    bounce_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One issue sent to one subscriber; unique, so a resumed send never doubles."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("issue_id", "subscriber_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("newsletter_issues.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class Run(Base):
+    """One crawl, classification, send…: what it did and what went wrong."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|partial|failed
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    counts: Mapped[dict] = mapped_column(default=dict)
+    errors: Mapped[list] = mapped_column(default=list)
