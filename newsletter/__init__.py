@@ -1,0 +1,1 @@
+"""The newsletter: compose (choose and group items) → render (HTML, text) → send."""

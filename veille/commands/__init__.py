@@ -1,0 +1,1 @@
+"""The subcommands of `veille`, one module per family."""

@@ -1,0 +1,62 @@
+"""classifier train / evaluate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from veille import pipeline
+from veille.commands.common import command, get_app, print_json
+from veille.errors import UserError
+
+# The hand-labelled seed set, beside the repository (shared/ is read-only data).
+SEED = Path(__file__).resolve().parents[3] / "shared" / "data" / "labels" / "train.jsonl"
+
+
+def _examples(path: Path):
+    from classifier.data import load_examples
+
+    try:
+        return load_examples(path)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read labelled items: {exc}") from None
+
+
+@click.group("classifier", help="Train and measure the classifier.")
+def classifier_group() -> None:
+    pass
+
+
+@command(classifier_group.command, "train",
+         help="Train a model on labelled items (train.jsonl format) and write it with its metadata.")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=SEED, show_default=True,
+              help="Labelled items, one JSON object a line.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the model to (default: DATA_DIR/models/current, the model in use).")
+def classifier_train(data: Path, out: Path | None) -> None:
+    from classifier.model import save, train
+
+    examples = _examples(data)
+    out = out or get_app().settings.models_dir / "current"
+    model = train(examples)
+    save(model, out)
+    click.echo(f"model {model.version} trained on {len(examples)} items, written to {out}")
+
+
+@command(classifier_group.command, "evaluate",
+         help="Measure the model in use on labelled items: precision, recall, F1 per dimension and label.")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Labelled items in the train.jsonl format.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (relevance, purpose, themes, kind).")
+def classifier_evaluate(data: Path, as_json: bool) -> None:
+    from classifier.evaluate import evaluate, format_report
+
+    examples = _examples(data)
+    model = pipeline.load_model(get_app())
+    result = evaluate(model, examples)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"model {model.version} on {len(examples)} items\n")
+        click.echo(format_report(result))

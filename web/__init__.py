@@ -1,0 +1,1 @@
+"""The web app: the staff's review pages and the public archive (FastAPI + Jinja)."""
