@@ -7,17 +7,21 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawlers.run import CrawlConfig, CrawlReport
-from crawlers.run import crawl as run_crawl
 from store import items as item_store
 from store import newsletters as issue_store
 from store import runs, sources
 from veille.app import App
 from veille.errors import UserError
 
+if TYPE_CHECKING:  # the crawler pulls in Scrapy: import it only when crawling
+    from crawlers.run import CrawlConfig, CrawlReport
+
 
 def crawl_config(app: App) -> CrawlConfig:
+    from crawlers.run import CrawlConfig
+
     s = app.settings
     return CrawlConfig(
         user_agent=s.crawler_user_agent,
@@ -33,6 +37,8 @@ def crawl_config(app: App) -> CrawlConfig:
 
 def crawl(app: App, actor_id: int | None = None) -> CrawlReport:
     """Crawl every enabled channel (or one actor's) and record the run."""
+    from crawlers.run import crawl as run_crawl
+
     engine = app.engine
     if actor_id is not None and not sources.actor_exists(engine, actor_id):
         raise UserError(f"no source with id {actor_id} (see `veille sources list`)")
