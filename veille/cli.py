@@ -24,6 +24,7 @@ from veille.commands.core import (
 )
 from veille.commands.demo import demo_cmd
 from veille.commands.newsletter import newsletter_group
+from veille.commands.schedule import run_cmd, schedule_cmd
 from veille.commands.serve import serve_cmd
 from veille.commands.sources import sources_group
 from veille.errors import UserError
@@ -54,6 +55,8 @@ for command in (
     extract_cmd,
     newsletter_group,
     runs_cmd,
+    run_cmd,
+    schedule_cmd,
     serve_cmd,
     demo_cmd,
 ):

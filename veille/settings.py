@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         description="Classifier model to use; empty means DATA_DIR/models/current, "
         "else the model shipped with veille.",
     )
+    # --- scheduler
+    schedule_crawl: str = Field(
+        "0 */3 * * *", description="When `veille schedule` crawls and classifies (cron, UTC)."
+    )
     # --- web
     web_host: str = Field("127.0.0.1", description="Address `veille serve` listens on.")
     web_port: int = Field(8000, ge=0, le=65535, description="Port `veille serve` listens on.")
