@@ -80,6 +80,10 @@ class Channel(Base):
     last_success: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    backoff_until: Mapped[datetime | None]
+    last_new_item: Mapped[datetime | None]
+    page_hash: Mapped[str | None] = mapped_column(String(64))  # watched pages: last main content
+    page_text: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[Actor] = relationship(back_populates="channels")
 
 
@@ -104,6 +108,8 @@ class Item(Base):
     collected: Mapped[datetime] = mapped_column(default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     warnings: Mapped[list] = mapped_column(default=list)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
+    minhash: Mapped[list | None] = mapped_column(JSON)  # near-duplicate signature
     # Review state, kept on the item for fast queues; the history is in reviews.
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -166,6 +172,7 @@ class NewsletterIssue(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     send_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    subject: Mapped[str] = mapped_column(String(300), default="", server_default="")
     items: Mapped[list[IssueItem]] = relationship(
         cascade="all, delete-orphan", order_by="IssueItem.position"
     )
@@ -193,6 +200,8 @@ class Subscriber(Base):
     consent_at: Mapped[datetime | None]
     consent_method: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
     bounce_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -207,6 +216,8 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    claimed_at: Mapped[datetime | None]  # set just before the SMTP call: a crash leaves a trace
     sent_at: Mapped[datetime | None]
 
 
@@ -221,3 +232,85 @@ class Run(Base):
     finished_at: Mapped[datetime | None]
     counts: Mapped[dict] = mapped_column(default=dict)
     errors: Mapped[list] = mapped_column(default=list)
+
+
+class Story(Base):
+    """Items of several sources about the same news; remembers who published first."""
+
+    __tablename__ = "stories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    first_item_id: Mapped[int | None] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    size: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class User(Base):
+    """A staff account: admin (users and sources), editor (review, newsletter), reader."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="reader")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(Base):
+    """A server-side login session; the cookie holds only its random token."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class RateEvent(Base):
+    """One counted attempt (login, subscription…) for rate limits shared by processes."""
+
+    __tablename__ = "rate_events"
+    __table_args__ = (Index("ix_rate_events_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelVersion(Base):
+    """A trained classifier: where it lives, how it measured, whether it serves."""
+
+    __tablename__ = "model_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(100), unique=True)
+    path: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    promoted: Mapped[bool] = mapped_column(Boolean, default=False)
+    metrics: Mapped[dict] = mapped_column(default=dict)
+    report: Mapped[dict] = mapped_column(default=dict)
+
+
+class Lock(Base):
+    """A lease: one scheduler runs a job at a time, across processes and machines."""
+
+    __tablename__ = "locks"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """An alert sent to admins; unique per cause and day so none repeats."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("cause", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cause: Mapped[str] = mapped_column(String(300))
+    day: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
