@@ -46,7 +46,7 @@ def crawl(app: App, actor_id: int | None = None) -> CrawlReport:
     run_id = runs.start_run(engine, "crawl")
     report = run_crawl(app.settings.store_url, channels, crawl_config(app))
     sources.record_channel_results(engine, report.channels)
-    errors = [{"channel": c.id, "url": c.url, "error": c.error} for c in report.channels if c.error]
+    errors = [{"channel": c.channel_id, "url": c.url, "error": c.error} for c in report.channels if c.error]
     status = "ok" if not errors else ("failed" if len(errors) == len(channels) else "partial")
     counts = {k: v for k, v in report.to_json().items() if k != "channels"}
     runs.finish_run(engine, run_id, status, counts, errors)
