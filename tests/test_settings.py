@@ -73,3 +73,11 @@ def test_cli_reports_a_bad_config_in_one_line(capsys, tmp_path):
     assert result.code == 1
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert result.err.startswith("veille: error: veille.toml or environment: crawl_delay:")
+
+
+def test_unreachable_database_is_one_line_from_the_cli(capsys, monkeypatch):
+    monkeypatch.setenv("VEILLE_DATABASE_URL", "postgresql://veille@127.0.0.1:9/nowhere")
+    result = run(capsys, "search")
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith("veille: error: cannot open the database postgresql+psycopg://veille@127.0.0.1:9/nowhere")
+    assert result.err.count("\n") == 1

@@ -74,8 +74,8 @@ def load_model(app: App):
 
     try:
         return load_default(app.settings.model_path, app.settings.models_dir)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot load the classifier model: {exc}") from None
+    except Exception as exc:  # a corrupt or foreign model file can fail in any way
+        raise UserError(f"cannot load the classifier model: {type(exc).__name__}: {exc}") from None
 
 
 def classify(app: App, batch: int = 500) -> ClassifyReport:
@@ -103,18 +103,22 @@ def accept_relevant(app: App) -> int:
 
 
 def build_newsletter(
-    app: App, start: datetime, end: datetime, out: Path | None = None
+    app: App, start: datetime, end: datetime, out: Path | None = None, group_by: str = "kind"
 ) -> tuple[int, Path]:
-    """Compose the issue for [start, end) from accepted items, render it, write the file."""
+    """Compose the draft issue for [start, end) from accepted items, write its HTML file.
+
+    The file is the HTML export (for pasting into another mailing tool); the
+    editor refines the draft in the web app before it is sent.
+    """
     from newsletter.compose import compose_issue
-    from newsletter.render import render_html, render_text
+    from newsletter.render import render_export, render_web_text
 
     engine = app.engine
     run_id = runs.start_run(engine, "newsletter")
-    items = item_store.search(engine, statuses=("accepted",), since=start, until=end, limit=500)
-    issue = compose_issue(items, start, end, title=app.settings.newsletter_title)
-    html, text = render_html(issue), render_text(issue)
-    issue_id = issue_store.save_draft(engine, issue.to_draft(), html, text)
+    items = item_store.search(engine, statuses=("accepted",), since=start, until=end, limit=500, with_text=True)
+    issue = compose_issue(items, start, end, title=app.settings.newsletter_title, group_by=group_by)
+    html, text = render_export(issue), render_web_text(issue)
+    issue_id = issue_store.save_draft(engine, issue.to_draft(), html, text, summaries=issue.summaries())
     out = out or app.settings.data_dir / "newsletters" / f"veille-{issue_id:04d}-{end:%Y-%m-%d}.html"
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
