@@ -1,0 +1,82 @@
+"""Hyper-parameters of the classifier, in one frozen object.
+
+`DEFAULT` is what `train` uses and what ships; `BASELINE` is the plain
+TF-IDF + logistic regression that the benchmark and the quality report compare
+against. Each default was chosen on 5-fold cross-validation of train.jsonl;
+classifier/README.md gives the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    # Production items can be whole articles; the labelled texts are ~600
+    # characters. Reading the same opening keeps training and prediction alike
+    # and bounds the cost per item.
+    max_text_chars: int = 1000
+    title_repeat: int = 1  # a title says what the item is about: count its words more
+    words: bool = True
+    word_ngrams: tuple[int, int] = (1, 2)
+    word_min_df: int = 2
+    chars: bool = True
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_min_df: int = 2
+    char_max_features: int | None = 60_000
+    cues: bool = True
+    # Weight of the cue block in each dimension's heads (see heads._column_scale).
+    cue_weight_relevance: float = 1.0
+    cue_weight_purpose: float = 0.5
+    cue_weight_themes: float = 0.5
+    cue_weight_kind: float = 1.0
+    # Inverse regularisation strength of each head's logistic regression.
+    c_relevance: float = 10.0
+    c_purpose: float = 10.0
+    c_themes: float = 10.0
+    c_kind: float = 10.0
+    balanced: bool = True  # class_weight="balanced": rare labels would else never win
+    # Dimensions whose class weights balance within each language (heads._sample_weights).
+    balance_by_language: tuple[str, ...] = ("relevance",)
+    # Feature blocks the kind heads read (see heads._column_scale): character
+    # n-grams are topical, and the topic (Participedia's cases are about
+    # participatory budgets) is not what makes an item a publication.
+    kind_blocks: tuple[str, ...] = ("words", "cues")
+    calibrate: bool = True  # Platt / temperature scaling on out-of-fold scores
+    tune_thresholds: bool = True  # else 0.5 everywhere
+    # A theme threshold is tuned only with enough positives; rarer themes keep
+    # a threshold shrunk towards 0.5 (an F1 optimum on 3 examples is noise).
+    theme_shrink: float = 5.0
+    folds: int = 5
+    # Add the items written from the codebook (codebook/README.md) to training.
+    codebook_examples: bool = True
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModelConfig":
+        # Settings this version does not know (a newer model) are left out.
+        known = cls.__dataclass_fields__
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known})
+
+
+DEFAULT = ModelConfig()
+
+BASELINE = ModelConfig(
+    codebook_examples=False,
+    balance_by_language=(),
+    kind_blocks=("words",),
+    word_ngrams=(1, 1),
+    word_min_df=1,
+    chars=False,
+    cues=False,
+    c_relevance=1.0,
+    c_purpose=1.0,
+    c_themes=1.0,
+    c_kind=1.0,
+    balanced=False,
+    calibrate=False,
+    tune_thresholds=False,
+)

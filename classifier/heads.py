@@ -1,0 +1,181 @@
+"""The four linear heads on the shared features, and their raw scores.
+
+Raw scores are margins (log-odds) in the taxonomy's label order: relevance
+(n,), purpose (n, 4), themes (n, 15), kind (n, 4). Calibration turns them into
+probabilities (calibration.py). A label missing from the training data gets a
+very low margin rather than an error, so a small retraining set still yields
+a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from classifier.config import ModelConfig
+from classifier.taxonomy import KIND_SLUGS, PURPOSE_SLUGS, THEME_SLUGS
+
+ABSENT = -30.0  # margin of a label the head never saw
+
+
+@dataclass
+class Targets:
+    """Gold labels as arrays in taxonomy order."""
+
+    relevant: np.ndarray  # (n,) bool
+    purpose: np.ndarray  # (n,) int index into PURPOSE_SLUGS, -1 when none
+    themes: np.ndarray  # (n, 15) bool
+    kind: np.ndarray  # (n,) int index into KIND_SLUGS
+    language: np.ndarray  # (n,) str, "" when unknown: only to balance weights
+
+    def plus(self, other: "Targets") -> "Targets":
+        return Targets(*(np.concatenate([a, b]) for a, b in zip(self.fields(), other.fields())))
+
+    def fields(self) -> tuple:
+        return (self.relevant, self.purpose, self.themes, self.kind, self.language)
+
+    def subset(self, rows: np.ndarray) -> "Targets":
+        return Targets(self.relevant[rows], self.purpose[rows], self.themes[rows], self.kind[rows],
+                       self.language[rows])
+
+
+@dataclass
+class RawScores:
+    relevance: np.ndarray
+    purpose: np.ndarray
+    themes: np.ndarray
+    kind: np.ndarray
+
+
+def targets_of(examples) -> Targets:
+    return Targets(
+        relevant=np.array([ex.relevant for ex in examples], dtype=bool),
+        purpose=np.array([PURPOSE_SLUGS.index(ex.purpose) if ex.purpose else -1 for ex in examples]),
+        themes=np.array([[t in ex.themes for t in THEME_SLUGS] for ex in examples], dtype=bool),
+        kind=np.array([KIND_SLUGS.index(ex.kind) for ex in examples]),
+        language=np.array([ex.lang or "" for ex in examples], dtype=str),
+    )
+
+
+@dataclass
+class Heads:
+    """One binary logistic regression per label (None: the label had no example).
+
+    Purpose and kind are one-vs-rest too: with liblinear's dual solver a binary
+    head fits in tens of milliseconds where a multinomial one took seconds,
+    and temperature scaling (calibration.py) turns the margins into one
+    distribution.
+    """
+
+    relevance: list
+    purpose: list
+    themes: list
+    kind: list
+
+    def get(self, dimension: str) -> list:
+        return getattr(self, dimension)
+
+
+def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed: int = 0) -> Heads:
+    """One head per label; `blocks` names the feature matrix's column ranges."""
+    rel = np.flatnonzero(y.purpose >= 0)  # purpose is learnt from relevant items only
+
+    def fit_all(dim: str, rows, targets: list, c: float) -> list:
+        scale = _column_scale(X.shape[1], blocks, config, dim)
+        X_dim = X if rows is None else X[rows]
+        X_fit = X_dim if scale is None else X_dim @ sp.diags(scale)
+        y_dim = y if rows is None else y.subset(rows)
+        strata = _strata(dim, y_dim, config)
+        return [_fit(X_fit, t, c, config, seed, _sample_weights(t, strata, config), scale) for t in targets]
+
+    return Heads(
+        relevance=fit_all("relevance", None, [y.relevant], config.c_relevance),
+        purpose=fit_all("purpose", rel, [y.purpose[rel] == j for j in range(len(PURPOSE_SLUGS))], config.c_purpose),
+        themes=fit_all("themes", None, [y.themes[:, j] for j in range(len(THEME_SLUGS))], config.c_themes),
+        kind=fit_all("kind", None, [y.kind == j for j in range(len(KIND_SLUGS))], config.c_kind),
+    )
+
+
+def _strata(dimension: str, y: Targets, config: ModelConfig) -> np.ndarray | None:
+    """Groups within which a dimension's classes are balanced (None: over all items)."""
+    return y.language if dimension in config.balance_by_language else None
+
+
+def _sample_weights(target: np.ndarray, strata: np.ndarray | None, config: ModelConfig) -> np.ndarray | None:
+    """Balanced class weights ("balanced": rare labels would else never win).
+
+    Given strata, the balance holds within each stratum. By language: in
+    train.jsonl most English items are Participedia cases, all relevant, and
+    a head would else learn "English means relevant" from words like "street".
+    """
+    if not config.balanced:
+        return None
+    cells = np.where(target, "1", "0")
+    if strata is not None:
+        cells = np.char.add(np.char.add(strata.astype(str), "|"), cells)
+    _, inverse, counts = np.unique(cells, return_inverse=True, return_counts=True)
+    return len(target) / (len(counts) * counts[inverse])
+
+
+def _column_scale(n_features: int, blocks: dict[str, slice], config: ModelConfig, dimension: str):
+    """Per-column factors: each feature block's weight in one dimension's heads.
+
+    Cues help kind most (events and calls have few examples but telling
+    words) and purpose and themes less (their words are learnt well enough).
+    A block left out of a dimension gets weight 0, so its coefficients are 0.
+    """
+    scale = np.ones(n_features)
+    for name, columns in blocks.items():
+        if name == "cues":
+            scale[columns] = getattr(config, f"cue_weight_{dimension}")
+        if dimension == "kind" and name not in config.kind_blocks:
+            scale[columns] = 0.0
+    return None if (scale == 1).all() else scale
+
+
+def raw_scores(heads: Heads, X) -> RawScores:
+    return RawScores(
+        relevance=_margin(heads.relevance[0], X),
+        purpose=np.column_stack([_margin(h, X) for h in heads.purpose]),
+        themes=np.column_stack([_margin(h, X) for h in heads.themes]),
+        kind=np.column_stack([_margin(h, X) for h in heads.kind]),
+    )
+
+
+def coefficients(heads: Heads, dimension: str, index: int) -> np.ndarray | None:
+    """The weight vector that argues for one label (None if the head never saw it)."""
+    head = heads.get(dimension)[index]
+    return None if head is None else head.coef_[0]
+
+
+def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
+         weights: np.ndarray | None, scale: np.ndarray | None):
+    """A binary head; X is already scaled by `scale`, folded back into the weights."""
+    if len(np.unique(y)) < 2:
+        return None
+    model = LogisticRegression(
+        C=c,
+        # The dual problem has one variable per example: 562 rather than the
+        # ~40k features, hence fast.
+        solver="liblinear",
+        dual=True,
+        max_iter=5000,
+        random_state=seed,
+    )
+    model.fit(X, y, sample_weight=weights)
+    if scale is not None:
+        # Fitted on scaled columns: w . (s * x) = (w * s) . x, so prediction
+        # uses the plain matrix.
+        model.coef_ = model.coef_ * scale
+    # float32 halves the saved file; margins move by less than 1e-5.
+    model.coef_ = model.coef_.astype(np.float32)
+    return model
+
+
+def _margin(head, X) -> np.ndarray:
+    if head is None:
+        return np.full(X.shape[0], ABSENT)
+    return head.decision_function(X).astype(np.float64)

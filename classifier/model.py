@@ -1,0 +1,125 @@
+"""Train the classifier, predict with it, and find the model to use.
+
+Public API (re-exported by the `classifier` package):
+
+    train(examples, *, seed=0, config=DEFAULT, data_sha256=None) -> TrainedModel
+    TrainedModel.predict(items: list[ItemToClassify]) -> list[Prediction]
+    save(model, directory) -> Path          # model.skops + metadata.json
+    load(directory) -> TrainedModel         # refuses untrusted types
+    load_default(model_path, models_dir) -> TrainedModel
+    train_to_dir(data_path, out_dir) -> (TrainedModel, Path)
+    SHIPPED_DIR                             # the model that ships in the repo
+
+One featurizer feeds four logistic-regression heads (relevance, purpose,
+themes one-vs-rest, kind); calibration and thresholds come from 5-fold
+out-of-fold margins (crossval.py), and so do the figures in the metadata.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sklearn
+
+from classifier.calibration import Calibration
+from classifier.config import DEFAULT, ModelConfig
+from classifier.crossval import cv_metrics, folds, out_of_fold
+from classifier.data import Example, examples_sha256, file_sha256, load_examples
+from classifier.decisions import Thresholds, fit_calibration, fit_thresholds, probabilities
+from classifier.features import fit_featurizer, item_text
+from classifier.heads import fit_heads, targets_of
+from classifier.persist import load, save
+from classifier.predictor import TrainedModel
+from classifier.taxonomy import THEME_SLUGS, slugs
+
+__all__ = ["SHIPPED_DIR", "TrainedModel", "load", "load_default", "save", "train", "train_to_dir"]
+
+SHIPPED_DIR = Path(__file__).parent / "shipped"
+CODEBOOK_EXAMPLES = Path(__file__).parent / "codebook" / "examples.jsonl"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "labels" / "train.jsonl"
+
+
+def train(examples: list[Example], *, seed: int = 0, config: ModelConfig = DEFAULT,
+          data_sha256: str | None = None) -> TrainedModel:
+    """Fit on all examples; calibration, thresholds and CV figures from 5-fold out-of-fold margins."""
+    if len(examples) < 2 * config.folds:
+        raise ValueError(f"need at least {2 * config.folds} labelled examples, got {len(examples)}")
+    texts, y = _prepared(examples, config)
+    extra = _prepared(codebook_examples(), config) if config.codebook_examples else None
+    test_folds = folds(y, config.folds, seed)
+    oof = out_of_fold(texts, y, test_folds, config, seed, extra)
+    calibration = fit_calibration(oof, y, config)
+    thresholds = fit_thresholds(probabilities(oof, calibration), y, config)
+    if extra:
+        texts, y = texts + extra[0], y.plus(extra[1])
+    featurizer, X, blocks = fit_featurizer(config, texts)
+    heads = fit_heads(X, y, config, blocks, seed)
+    codebook = {"n_examples": len(extra[0]), "sha256": file_sha256(CODEBOOK_EXAMPLES)} if extra else None
+    metadata = _metadata(examples, data_sha256, codebook, config, seed,
+                         cv_metrics(oof, targets_of(examples), test_folds, config), calibration, thresholds)
+    return TrainedModel(featurizer, heads, calibration, thresholds, config, metadata)
+
+
+def _prepared(examples: list[Example], config: ModelConfig):
+    return [item_text(ex.title, ex.summary, ex.text, config) for ex in examples], targets_of(examples)
+
+
+def codebook_examples() -> list[Example]:
+    """Items written from the codebook's definitions (codebook/README.md)."""
+    return load_examples(CODEBOOK_EXAMPLES)
+
+
+def train_to_dir(data_path: str | Path | None, out_dir: str | Path) -> tuple[TrainedModel, Path]:
+    """Train on a train.jsonl-format file (default: the shared labels) and save to out_dir."""
+    data_path = Path(data_path) if data_path else DEFAULT_DATA
+    model = train(load_examples(data_path), data_sha256=file_sha256(data_path))
+    model.metadata["training_data"]["file"] = data_path.name
+    return model, save(model, Path(out_dir))
+
+
+def load_default(model_path: Path | None, models_dir: Path) -> TrainedModel:
+    """The model to use: an explicit path, else models_dir/current, else the shipped one."""
+    if model_path is not None:
+        return load(Path(model_path))
+    current = Path(models_dir) / "current"
+    if current.exists():
+        return load(current)
+    return load(SHIPPED_DIR)
+
+
+def _metadata(examples, file_sha: str | None, codebook: dict | None, config: ModelConfig, seed: int,
+              cv: dict, calibration: Calibration, thresholds: Thresholds) -> dict:
+    # The version names the training data and the settings, so two models
+    # trained the same day on different data never share a version.
+    content_sha = examples_sha256(examples)
+    recipe = json.dumps([content_sha, codebook, config.to_json(), seed, sklearn.__version__], sort_keys=True)
+    checksum = hashlib.sha256(recipe.encode()).hexdigest()[:8]
+    today = datetime.now(timezone.utc)
+    return {
+        "version": f"veille-clf-{today:%Y%m%d}-{checksum}",
+        "created": today.isoformat(timespec="seconds"),
+        "sklearn_version": sklearn.__version__,
+        "labels": {dim: list(slugs(dim)) for dim in ("relevance", "purpose", "themes", "kind")},
+        # sha256: of the file, when trained from one; content_sha256: of the
+        # labelled items whatever their file (it names the version).
+        "training_data": {"sha256": file_sha or content_sha, "content_sha256": content_sha,
+                          "n_examples": len(examples)},
+        "codebook_examples": codebook,
+        "cv": {"folds": config.folds, "seed": seed, "method": "stratified k-fold, cross-fitted "
+               "calibration and thresholds, pooled decisions", "metrics": cv},
+        "thresholds": {
+            "relevance": thresholds.relevance,
+            "themes": dict(zip(THEME_SLUGS, map(float, thresholds.themes))),
+        },
+        "calibration": {
+            "relevance": list(map(float, calibration.relevance)),
+            "themes": {s: list(map(float, ab)) for s, ab in zip(THEME_SLUGS, calibration.themes)},
+            "purpose_temperature": calibration.purpose_temperature,
+            "kind_temperature": calibration.kind_temperature,
+        },
+        "config": config.to_json(),
+        "seed": seed,
+    }

@@ -1,0 +1,302 @@
+"""The classifier: taxonomy against the codebook, the shipped model, persistence, evaluation, quality floors."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+
+from classifier import SHIPPED_DIR, evaluate, format_report, load, load_default, save, train
+from classifier.data import Example, load_examples
+from classifier.persist import UntrustedModelError
+from classifier.taxonomy import DIMENSIONS, KINDS, PURPOSES, THEMES, label, slugs
+from store.records import ItemToClassify, Prediction
+from tests.conftest import SHARED, shared_path
+
+# --- taxonomy ----------------------------------------------------------------------
+
+
+def _codebook_rows(section: str) -> list[tuple[str, str]]:
+    """(slug, label) rows of the table under a '## N. <section>' heading of the codebook."""
+    path = SHARED / "codebook.md"
+    if not path.exists():
+        pytest.skip(f"shared codebook absent: {path}")
+    text = path.read_text(encoding="utf-8")
+    body = re.split(r"^## ", text, flags=re.M)
+    block = next(b for b in body if re.match(rf"\d+\. {section}", b))
+    return re.findall(r"^\| `([a-z-]+)` \| ([^|]+?) \|", block, flags=re.M)
+
+
+@pytest.mark.parametrize("section, labels", [("Purpose", PURPOSES), ("Themes", THEMES), ("Item type", KINDS)])
+def test_taxonomy_matches_the_codebook(section, labels):
+    rows = _codebook_rows(section)
+    assert rows, f"no table found under {section}"
+    assert [(x.slug, x.label) for x in labels] == rows
+
+
+def test_fifteen_themes_and_french_labels():
+    assert len(THEMES) == 15
+    assert label("themes", "participatory-budgeting") == "Budgets participatifs"
+    assert label("purpose", "ecosystem") == "Écosystème"
+    assert label("kind", "call") == "Appel"
+    assert label("themes", "budget") == "budget"  # an unknown tag shows as is, never breaks a page
+    assert "budget" not in slugs("themes")
+    assert set(DIMENSIONS) == {"relevance", "purpose", "themes", "kind"}
+
+
+# --- reading labelled files -----------------------------------------------------------
+
+GOOD = {"id": "x1", "source": "afp-an", "lang": "fr", "title": "T", "text": "x", "url": "",
+        "relevant": True, "purpose": "coproduction", "themes": ["consultation"], "kind": "news"}
+
+
+@pytest.mark.parametrize("bad_line, message", [
+    ("{not json", "not valid JSON"),
+    (json.dumps({**GOOD, "themes": ["consultations"]}), "unknown theme slug 'consultations'"),
+    (json.dumps({**GOOD, "purpose": "participation"}), "unknown purpose slug"),
+    (json.dumps({**GOOD, "kind": "article"}), "unknown kind slug"),
+    (json.dumps({**GOOD, "relevant": "yes"}), "'relevant' must be true or false"),
+])
+def test_a_bad_line_is_named_with_its_file_and_number(tmp_path, bad_line, message):
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n\n" + bad_line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"labels\.jsonl:3: .*{re.escape(message)}"):
+        load_examples(path)
+
+
+# --- the shipped model ----------------------------------------------------------------
+
+def _item(n: int, title: str, text: str, language: str) -> ItemToClassify:
+    return ItemToClassify(id=n, title=title, summary="", text=text, language=language, actor_type=None)
+
+
+BUDGET_FR = _item(1, "Budget participatif : les habitants votent pour leurs projets",
+                  "La ville ouvre le vote du budget participatif : jusqu'au 15 octobre, les habitants "
+                  "choisissent en ligne les projets proposés par les citoyens pour leur quartier, "
+                  "financés sur 5 % du budget d'investissement de la commune.", "fr")
+BUDGET_EN = _item(2, "Residents vote on the city's participatory budget",
+                  "Residents can now vote online for the projects of the participatory budgeting "
+                  "process: citizens proposed ideas for their neighbourhoods and the city council "
+                  "will fund the winning projects with 2 million dollars.", "en")
+ROADWORKS_FR = _item(3, "Travaux de voirie rue de la République",
+                     "En raison de travaux de réfection de la chaussée, la circulation sera interdite "
+                     "rue de la République du 3 au 14 mars. Une déviation est mise en place par le "
+                     "boulevard Gambetta ; le stationnement est interdit pendant la durée du chantier.", "fr")
+ROADWORKS_EN = _item(4, "Road works on Main Street",
+                     "Main Street will be closed to traffic from March 3 to March 14 while the road "
+                     "surface is resurfaced. A detour is signposted via Oak Avenue and parking is "
+                     "suspended for the duration of the works.", "en")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load(SHIPPED_DIR)
+
+
+def test_the_shipped_model_tags_a_participatory_budget_vote(shipped):
+    fr, en = shipped.predict([BUDGET_FR, BUDGET_EN])
+    for p in (fr, en):
+        assert p.relevant, p
+        assert "participatory-budgeting" in p.themes, p
+        assert p.purpose == "coproduction"
+        assert p.why["relevant"] and p.why["theme:participatory-budgeting"]
+        assert p.model_version == shipped.version
+
+
+def test_the_shipped_model_rejects_road_works(shipped):
+    for p in shipped.predict([ROADWORKS_FR, ROADWORKS_EN]):
+        assert not p.relevant, p
+        assert p.relevance_score < 0.5
+
+
+def test_a_prediction_carries_calibrated_scores_for_every_label(shipped):
+    (p,) = shipped.predict([BUDGET_FR])
+    assert isinstance(p, Prediction)
+    assert set(p.purpose_scores) == {x.slug for x in PURPOSES}
+    assert set(p.theme_scores) == {x.slug for x in THEMES}
+    assert set(p.kind_scores) == {x.slug for x in KINDS}
+    assert sum(p.purpose_scores.values()) == pytest.approx(1, abs=1e-3)
+    assert sum(p.kind_scores.values()) == pytest.approx(1, abs=1e-3)
+    assert 0 <= p.relevance_score <= 1
+    # every assigned label has its reasons, in the item's own words
+    assert {f"theme:{t}" for t in p.themes} <= set(p.why)
+    assert f"kind:{p.kind}" in p.why and f"purpose:{p.purpose}" in p.why
+    assert any("budget participatif" in w for w in p.why["theme:participatory-budgeting"])
+
+
+def test_predict_takes_batches_and_empty_ones(shipped):
+    assert shipped.predict([]) == []
+    batch = [BUDGET_FR, ROADWORKS_FR] * 50
+    assert [p.relevant for p in shipped.predict(batch)] == [True, False] * 50
+
+
+def test_the_shipped_files_are_small_and_described():
+    sizes = {f.name: f.stat().st_size for f in SHIPPED_DIR.iterdir()}
+    assert set(sizes) == {"model.skops", "metadata.json"}
+    assert sizes["model.skops"] < 5_000_000
+    meta = json.loads((SHIPPED_DIR / "metadata.json").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"veille-clf-\d{8}-[0-9a-f]{8}", meta["version"])
+    assert meta["training_data"]["n_examples"] > 0 and len(meta["training_data"]["sha256"]) == 64
+    assert set(meta["cv"]["metrics"]) == {"relevance", "purpose", "themes", "kind"}
+    assert set(meta["thresholds"]["themes"]) == {x.slug for x in THEMES}
+    assert meta["sklearn_version"]
+
+
+# --- persistence ----------------------------------------------------------------------
+
+def test_save_and_load_give_identical_scores(shipped, tmp_path):
+    items = [BUDGET_FR, BUDGET_EN, ROADWORKS_FR, ROADWORKS_EN]
+    again = load(save(shipped, tmp_path / "copy"))
+    assert again.predict(items) == shipped.predict(items)
+    before, after = shipped.probabilities(items), again.probabilities(items)
+    for dim in ("relevance", "purpose", "themes", "kind"):
+        assert (getattr(before, dim) == getattr(after, dim)).all(), dim
+
+
+class NotAModelPart:
+    """A type no allowlist knows: loading it would run code we never reviewed."""
+
+
+def _copy_shipped(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(SHIPPED_DIR, tmp_path / "model"))
+
+
+def test_load_refuses_a_file_with_an_untrusted_type(tmp_path):
+    directory = _copy_shipped(tmp_path)
+    blob = (directory / "model.skops").read_bytes()
+    objects = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
+    objects["featurizer"].evil = NotAModelPart()
+    tampered = sio.dumps(objects)
+    (directory / "model.skops").write_bytes(tampered)
+    # Even with a matching checksum the type check refuses the file.
+    meta = json.loads((directory / "metadata.json").read_text())
+    meta["model_sha256"] = hashlib.sha256(tampered).hexdigest()
+    (directory / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(UntrustedModelError, match="NotAModelPart"):
+        load(directory)
+
+
+def test_load_refuses_a_file_that_does_not_match_its_metadata(tmp_path):
+    directory = _copy_shipped(tmp_path)
+    blob = (directory / "model.skops").read_bytes()
+    objects = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
+    (directory / "model.skops").write_bytes(sio.dumps(objects, compression=zipfile.ZIP_STORED))
+    with pytest.raises(ValueError, match="sha256"):
+        load(directory)
+
+
+def _renamed(model, version: str):
+    twin = copy.copy(model)
+    twin.metadata = {**model.metadata, "version": version}
+    return twin
+
+
+def test_load_default_prefers_explicit_then_current_then_shipped(tmp_path, shipped):
+    models_dir = tmp_path / "models"
+    assert load_default(None, models_dir).version == shipped.version
+    save(_renamed(shipped, "veille-clf-current"), models_dir / "current")
+    assert load_default(None, models_dir).version == "veille-clf-current"
+    explicit = save(_renamed(shipped, "veille-clf-explicit"), tmp_path / "explicit")
+    assert load_default(explicit, models_dir).version == "veille-clf-explicit"
+    assert load_default(explicit / "model.skops", models_dir).version == "veille-clf-explicit"
+    with pytest.raises(OSError):
+        load_default(tmp_path / "nowhere", models_dir)
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+def _example(n, relevant, purpose, themes, kind) -> Example:
+    return Example(id=str(n), title=f"item {n}", text="", relevant=relevant, purpose=purpose,
+                   themes=tuple(themes), kind=kind)
+
+
+class FixedModel:
+    """Returns the predictions it is given, in order: evaluate() must only compare."""
+
+    def __init__(self, predictions):
+        self.predictions = predictions
+
+    def predict(self, items):
+        assert len(items) == len(self.predictions)
+        return self.predictions
+
+
+def _prediction(relevant, purpose, themes, kind) -> Prediction:
+    return Prediction(relevant=relevant, relevance_score=0.5, purpose=purpose, purpose_scores={},
+                      themes=list(themes), theme_scores={}, kind=kind, kind_scores={}, why={},
+                      model_version="test")
+
+
+def test_evaluate_on_a_case_computed_by_hand():
+    gold = [
+        _example(1, True, "coproduction", ["consultation"], "news"),
+        _example(2, True, "information", ["consultation", "elections"], "event"),
+        _example(3, False, None, [], "news"),
+        _example(4, False, None, ["elections"], "publication"),
+    ]
+    predicted = [
+        _prediction(True, "coproduction", ["consultation"], "news"),
+        _prediction(False, "coproduction", ["elections"], "news"),  # missed, wrong purpose
+        _prediction(True, "information", [], "news"),  # a false positive
+        _prediction(False, None, ["elections"], "publication"),
+    ]
+    result = evaluate(FixedModel(predicted), gold)
+    assert set(result) == {"relevance", "purpose", "themes", "kind"}
+    rel = result["relevance"]
+    # yes: tp 1, fp 1, fn 1 -> P = R = F1 = 0.5; no: the same by symmetry
+    assert rel["per_label"]["yes"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
+    assert rel["accuracy"] == 0.5 and rel["macro_f1"] == 0.5
+    pur = result["purpose"]  # on the two gold-relevant items only
+    assert pur["accuracy"] == 0.5
+    assert pur["per_label"]["coproduction"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3),
+                                                "support": 1}
+    assert pur["per_label"]["information"]["f1"] == 0.0
+    assert pur["macro_f1"] == pytest.approx(1 / 3)  # mean over the labels present in gold
+    th = result["themes"]
+    # consultation: gold on items 1, 2, predicted on 1 -> P 1, R .5, F1 2/3;
+    # elections: gold and predicted on items 2 and 4 -> P = R = F1 = 1
+    assert th["per_label"]["consultation"] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3),
+                                               "support": 2}
+    assert th["per_label"]["elections"]["f1"] == 1.0
+    assert th["macro_f1"] == pytest.approx((2 / 3 + 1) / 2)
+    assert th["micro_f1"] == pytest.approx(2 * 3 / (3 + 4))  # tp 3, predicted 3, gold 4
+    kind = result["kind"]
+    assert kind["accuracy"] == 0.75
+    assert kind["per_label"]["event"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert kind["per_label"]["call"]["support"] == 0
+    assert kind["macro_f1"] == pytest.approx((0.8 + 0 + 1) / 3)  # news: P 2/3, R 1 -> F1 .8
+    assert "accuracy" not in th and "micro_f1" not in kind
+    report = format_report(result)
+    for word in ("relevance", "purpose", "themes", "kind", "participatory-budgeting", "macro_f1"):
+        assert word in report
+    json.dumps(result)  # plain JSON
+
+
+# --- quality floors -------------------------------------------------------------------
+
+# 5-fold cross-validated figures on train.jsonl, pinned a little below what the
+# model measured when the floor was set (see the metadata of the shipped
+# model). Lowering a floor needs a reason written in the commit message.
+FLOORS = {  # measured 2026-11-25 (seed 0): .825 / .787, .677 / .645, .488 / .696
+    ("relevance", "macro_f1"): 0.80,
+    ("purpose", "accuracy"): 0.75,
+    ("purpose", "macro_f1"): 0.63,
+    ("themes", "micro_f1"): 0.61,
+    ("themes", "macro_f1"): 0.45,
+    ("kind", "macro_f1"): 0.63,
+}
+
+
+def test_cross_validated_quality_stays_above_the_floors():
+    examples = load_examples(shared_path("labels", "train.jsonl"))
+    metrics = train(examples).metadata["cv"]["metrics"]
+    below = {f"{dim}.{name}": round(metrics[dim][name], 3)
+             for (dim, name), floor in FLOORS.items() if metrics[dim][name] < floor}
+    assert not below, f"below the pinned floors {FLOORS}: {below}"
