@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
+from store import stories
 from store.db import transaction
-from store.records import ItemToClassify, ItemView, NewItem, Prediction
+from store.records import Ingested, ItemToClassify, ItemView, NewItem, Prediction
 from store.schema import Actor, Classification, Item
 from store.timeutil import aware
 
@@ -28,35 +29,51 @@ def known_urls(engine: Engine, canonical_urls: list[str]) -> set[str]:
 
 
 def ingest(engine: Engine, items: list[NewItem]) -> tuple[int, int]:
-    """Store new items; returns (new, duplicates).
+    """Store new items; returns (new, duplicates). See `ingest_items`."""
+    results = ingest_items(engine, items)
+    new = sum(r.status == "new" for r in results)
+    return new, len(results) - new
+
+
+def ingest_items(engine: Engine, items: list[NewItem]) -> list[Ingested]:
+    """Store new items; one result per item, in order.
 
     A duplicate is an item whose canonical URL or non-empty content hash is
     already stored. The insert is `ON CONFLICT DO NOTHING` on the canonical
-    URL, so two crawlers writing at once still store each item once.
+    URL, so two crawlers writing at once still store each item once. A new
+    item with a MinHash signature joins the story of its near-duplicates
+    (store.stories), in the same transaction.
     """
     if not items:
-        return 0, 0
+        return []
     insert = _INSERTS[engine.dialect.name]
-    new = 0
+    results: list[Ingested] = []
     with transaction(engine) as session:
         hashes = {i.content_hash for i in items if i.content_hash}
-        seen_hashes = set(session.scalars(select(Item.content_hash).where(Item.content_hash.in_(hashes))))
+        seen_hashes = dict(session.execute(select(Item.content_hash, Item.id).where(Item.content_hash.in_(hashes))).all())
         for item in items:
             if item.content_hash and item.content_hash in seen_hashes:
+                results.append(Ingested(seen_hashes[item.content_hash], "duplicate-content"))
                 continue
             row = asdict(item)
             row["warnings"] = list(row["warnings"])
+            row["minhash"] = list(row["minhash"]) or None
             stmt = (
                 insert(Item)
                 .values(**row)
                 .on_conflict_do_nothing(index_elements=["canonical_url"])
                 .returning(Item.id)  # rowcount is not reliable for DO NOTHING on every driver
             )
-            if session.execute(stmt).first() is not None:
-                new += 1
-                if item.content_hash:
-                    seen_hashes.add(item.content_hash)
-    return new, len(items) - new
+            inserted = session.execute(stmt).first()
+            if inserted is None:
+                results.append(Ingested(None, "duplicate-url"))
+                continue
+            date = item.published or datetime.now(timezone.utc)
+            story_id = stories.link_item(session, inserted[0], item.minhash, date) if item.minhash else None
+            results.append(Ingested(inserted[0], "new", story_id))
+            if item.content_hash:
+                seen_hashes[item.content_hash] = inserted[0]
+    return results
 
 
 def to_classify(engine: Engine, limit: int | None = None) -> list[ItemToClassify]:
@@ -71,6 +88,17 @@ def to_classify(engine: Engine, limit: int | None = None) -> list[ItemToClassify
     )
     with transaction(engine) as session:
         return [ItemToClassify(*row) for row in session.execute(query)]
+
+
+def count_to_classify(engine: Engine) -> int:
+    """How many items have no current classification (the total of a classify run's progress)."""
+    query = (
+        select(func.count(Item.id))
+        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        .where(Classification.id.is_(None))
+    )
+    with transaction(engine) as session:
+        return session.scalar(query) or 0
 
 
 def save_classifications(engine: Engine, results: list[tuple[int, Prediction]]) -> None:
@@ -130,17 +158,17 @@ def search(
     source_id: int | None = None,
     with_text: bool = False,
 ) -> list[ItemView]:
-    """Items matching every word of `query` in title, summary or text, newest first."""
+    """Items matching every word of `query` (full text, see store.search), newest first."""
     stmt = (
         select(Item, Actor, Classification)
         .join(Actor, Item.actor_id == Actor.id)
         .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
     )
-    for word in (query or "").split():
-        pattern = f"%{word}%"
-        stmt = stmt.where(
-            or_(Item.title.ilike(pattern), Item.summary.ilike(pattern), Item.text.ilike(pattern))
-        )
+    from store.search import match_ids  # here: store.search builds on this module
+
+    found = match_ids(engine.dialect.name, query)
+    if found is not None:
+        stmt = stmt.where(Item.id.in_(found))
     if statuses:
         stmt = stmt.where(Item.status.in_(statuses))
     if relevant is not None:

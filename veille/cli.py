@@ -24,9 +24,11 @@ from veille.commands.core import (
 )
 from veille.commands.demo import demo_cmd
 from veille.commands.newsletter import newsletter_group
-from veille.commands.schedule import run_cmd, schedule_cmd
+from veille.commands.schedule import backup_cmd, run_cmd, schedule_cmd
 from veille.commands.serve import serve_cmd
 from veille.commands.sources import sources_group
+from veille.commands.users import users_group
+from veille.commands.subscribers import subscribers_group
 from veille.errors import UserError
 
 HELP = """veille: the watch of the Observatoire des civic tech.
@@ -54,10 +56,13 @@ for command in (
     search_cmd,
     extract_cmd,
     newsletter_group,
+    subscribers_group,
     runs_cmd,
     run_cmd,
     schedule_cmd,
+    backup_cmd,
     serve_cmd,
+    users_group,
     demo_cmd,
 ):
     cli.add_command(command)
@@ -76,6 +81,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        from veille.ops import faults
+
+        # A full disk or a database busy past every wait is the server's state, not a bug: one line.
+        if not (faults.is_disk_full(exc) or faults.is_transient(exc)):
+            raise
+        click.echo(f"veille: error: {faults.explain(exc)}", err=True)
+        sys.exit(1)
     if isinstance(code, int) and code:
         sys.exit(code)
 

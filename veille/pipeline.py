@@ -7,15 +7,18 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from store import items as item_store
 from store import newsletters as issue_store
 from store import runs, sources
 from veille.app import App
 from veille.errors import UserError
+from veille.ops import leases
+from veille.ops.records import recorded
 
 if TYPE_CHECKING:  # the crawler pulls in Scrapy: import it only when crawling
+    from classifier.retrain import RetrainReport
     from crawlers.run import CrawlConfig, CrawlReport
 
 
@@ -32,25 +35,48 @@ def crawl_config(app: App) -> CrawlConfig:
         timeout=s.crawl_timeout,
         max_bytes=s.crawl_max_bytes,
         max_articles_per_channel=s.crawl_max_articles_per_channel,
+        retry_backoff=s.crawl_retry_backoff,
+        retry_after_max=s.crawl_retry_after_max,
+        extract_workers=s.crawl_extract_workers,
+        deadline=s.crawl_deadline,
     )
 
 
-def crawl(app: App, actor_id: int | None = None) -> CrawlReport:
-    """Crawl every enabled channel (or one actor's) and record the run."""
+def crawl(
+    app: App, actor_id: int | None = None, group: str | None = None, skip_groups: tuple[str, ...] = ()
+) -> CrawlReport:
+    """Crawl every enabled channel (or one actor's, or one group's) and record the run.
+
+    One crawl of each kind at a time: the run holds the lease of its name
+    ("crawl", or "crawl:GROUP"), so an overlapping one is refused (Busy);
+    workers of different groups crawl side by side.
+    """
     from crawlers.run import crawl as run_crawl
 
     engine = app.engine
     if actor_id is not None and not sources.actor_exists(engine, actor_id):
         raise UserError(f"no source with id {actor_id} (see `veille sources list`)")
-    channels = sources.channel_specs(engine, actor_id)
-    run_id = runs.start_run(engine, "crawl")
-    report = run_crawl(app.settings.store_url, channels, crawl_config(app))
-    sources.record_channel_results(engine, report.channels)
-    errors = [{"channel": c.channel_id, "url": c.url, "error": c.error} for c in report.channels if c.error]
-    status = "ok" if not errors else ("failed" if len(errors) == len(channels) else "partial")
-    counts = {k: v for k, v in report.to_json().items() if k != "channels"}
-    runs.finish_run(engine, run_id, status, counts, errors)
+    channels = _channels(engine, actor_id, group, skip_groups)
+    kind = f"crawl:{group}" if group else "crawl"
+    with leases.held(engine, kind, app.settings.lease_ttl), recorded(engine, kind) as run:
+        report = run_crawl(app.settings.store_url, channels, crawl_config(app))
+        sources.record_channel_results(engine, report.channels)
+        run.errors = [{"channel": c.channel_id, "url": c.url, "error": c.error} for c in report.channels if c.error]
+        run.status = "ok" if not run.errors else ("failed" if len(run.errors) == len(channels) else "partial")
+        run.counts = {k: v for k, v in report.to_json().items() if k != "channels"}
     return report
+
+
+def _channels(engine, actor_id: int | None, group: str | None, skip_groups: tuple[str, ...]):
+    """The channels to crawl: a group's sources, or all but those of `skip_groups`;
+    channels backing off after failures wait for their time."""
+    specs = sources.channel_specs(engine, actor_id, due_only=True)
+    if group is None and not skip_groups:
+        return specs
+    groups = sources.actor_groups(engine)
+    if group is not None:
+        return [c for c in specs if group in groups.get(c.actor_id, ())]
+    return [c for c in specs if not groups.get(c.actor_id, set()) & set(skip_groups)]
 
 
 @dataclass(frozen=True)
@@ -78,20 +104,82 @@ def load_model(app: App):
         raise UserError(f"cannot load the classifier model: {type(exc).__name__}: {exc}") from None
 
 
-def classify(app: App, batch: int = 500) -> ClassifyReport:
-    """Tag every item that has no current classification, in batches."""
+def classify(
+    app: App, batch: int = 500, on_progress: Callable[[int, int, int], None] | None = None
+) -> ClassifyReport:
+    """Tag every item that has no current classification, in batches.
+
+    `on_progress(done, total, relevant)` hears of each batch. The run holds
+    the "classify" lease: two classifications at once would both tag the
+    same items.
+    """
     engine = app.engine
     started = time.perf_counter()
-    run_id = runs.start_run(engine, "classify")
-    model = load_model(app)
-    total = relevant = 0
-    while todo := item_store.to_classify(engine, limit=batch):
-        predictions = model.predict(todo)
-        item_store.save_classifications(engine, [(i.id, p) for i, p in zip(todo, predictions)])
-        total += len(todo)
-        relevant += sum(p.relevant for p in predictions)
-    report = ClassifyReport(total, relevant, model.version, time.perf_counter() - started)
-    runs.finish_run(engine, run_id, "ok", report.to_json(), [])
+    with leases.held(engine, "classify", app.settings.lease_ttl), recorded(engine, "classify") as run:
+        model = load_model(app)
+        total = item_store.count_to_classify(engine) if on_progress else 0
+        done = relevant = 0
+        while todo := item_store.to_classify(engine, limit=batch):
+            predictions = model.predict(todo)
+            item_store.save_classifications(engine, [(i.id, p) for i, p in zip(todo, predictions)])
+            done += len(todo)
+            relevant += sum(p.relevant for p in predictions)
+            run.counts = {"classified": done, "relevant": relevant, "model_version": model.version}
+            if on_progress:
+                on_progress(done, max(total, done), relevant)
+        report = ClassifyReport(done, relevant, model.version, time.perf_counter() - started)
+        run.counts = report.to_json()
+    return report
+
+
+def install_model(app: App, model, report: dict | None = None, promoted: bool = True) -> Path:
+    """Save a trained model as DATA_DIR/models/<version>, record it, and (by default) make it serve."""
+    from classifier.registry import promote, save_version
+    from store import models as model_store
+
+    path = save_version(model, app.settings.models_dir)
+    if promoted:
+        promote(app.settings.models_dir, model.version)
+    model_store.record_version(app.engine, model.version, str(path), metrics=model.metadata["cv"]["metrics"],
+                               report=report or {}, promoted=promoted)
+    return path
+
+
+def retrain(app: App, seed: Path | None = None, *, config=None, policy=None) -> RetrainReport:
+    """Retrain the classifier on seed + the staff's gold labels; promote the challenger unless it is worse.
+
+    `seed`: labelled items in the train.jsonl format (default: the shared
+    train.jsonl, else the labelled items that ship with the classifier).
+    The report is the run's counts and, once a model was trained, its
+    model_versions row. After a promotion the items waiting for review are
+    tagged again by the new model, so the queue shows what it learnt.
+    """
+    from dataclasses import replace
+
+    from classifier.config import DEFAULT
+    from classifier.retrain import Policy, seed_set
+    from classifier.retrain import retrain as run_retrain
+    from store import models as model_store
+    from store import reviews
+
+    engine = app.engine
+    with leases.held(engine, "retrain", app.settings.lease_ttl), recorded(engine, "retrain") as run:
+        outcome = run_retrain(seed_set(seed, config or DEFAULT), reviews.gold_labels(engine), load_model(app),
+                              policy=policy or Policy())
+        report = outcome.report
+        if app.settings.model_path is not None and report.promoted:
+            report = replace(report, notes=(f"model_path is set ({app.settings.model_path}): that model serves "
+                                            "until the setting is emptied",))
+        if outcome.model is not None:
+            install_model(app, outcome.model, report.to_json(), promoted=report.promoted)
+        retagged = model_store.retire_predictions(engine, outcome.model.version) if report.promoted else 0
+        run.counts = {**{k: v for k, v in report.to_json().items() if k != "evaluation"},
+                      "mean_macro_f1": report.evaluation.get("mean"), "retagged": retagged}
+    if retagged:
+        try:
+            classify(app)
+        except leases.Busy:  # the classification under way tags them, with the model it started with
+            pass
     return report
 
 

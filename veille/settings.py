@@ -13,7 +13,9 @@ scheduler pass the values each stage needs.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +67,79 @@ class Settings(BaseSettings):
     crawl_max_articles_per_channel: int = Field(
         50, ge=1, description="Most article pages followed from one channel in one crawl."
     )
+    crawl_retry_backoff: float = Field(
+        1.0, ge=0, description="Seconds before retrying a failed request (5xx, 429, timeout); doubled for each "
+        "next retry. A longer Retry-After from the site is obeyed."
+    )
+    crawl_retry_after_max: float = Field(
+        60.0, ge=0, description="Longest Retry-After waited for during a crawl; a site asking more fails for now "
+        "and its channel waits that long before the next attempt."
+    )
+    crawl_extract_workers: int = Field(
+        -1, ge=-1, description="Processes that extract articles beside the crawler's; -1: one per CPU core, "
+        "0: extract in the crawler's own process."
+    )
+    crawl_deadline: float = Field(
+        3600.0, gt=0, description="Seconds after which a whole crawl stops, keeping what it collected."
+    )
+    source_quiet_factor: float = Field(
+        4.0, gt=1, description="A source is flagged quiet when its newest item is older than this many times "
+        "its usual gap between items (and at least a week)."
+    )
     # --- classifier
     model_path: Path | None = Field(
         None,
         description="Classifier model to use; empty means DATA_DIR/models/current, "
         "else the model shipped with veille.",
     )
-    # --- scheduler
+    # --- scheduler (cron: minute hour day month weekday, UTC; 6 fields put seconds first; '' turns a job off)
     schedule_crawl: str = Field(
-        "0 */3 * * *", description="When `veille schedule` crawls and classifies (cron, UTC)."
+        "0 */3 * * *",
+        description="When `veille schedule` crawls the sources of no scheduled group, then classifies what is new.",
+    )
+    schedule_groups: dict[str, str] = Field(
+        default_factory=dict,
+        description="Crawl groups at their own rhythm: {group: cron}; a source is in group NAME when tagged "
+        "group:NAME (`veille sources group`). Environment: JSON, e.g. {\"daily\": \"0 6 * * *\"}.",
+    )
+    schedule_retrain: str = Field("0 4 * * 1", description="When the classifier is retrained from staff corrections.")
+    schedule_newsletter: str = Field(
+        "0 6 * * 1", description="When the draft issue of the period just ended is proposed."
+    )
+    schedule_newsletter_period: str = Field(
+        "week", pattern="^(week|month)$", description="Period of a drafted issue: week or month."
+    )
+    schedule_send: str = Field("*/5 * * * *", description="When issues scheduled for sending are sent.")
+    schedule_digest: str = Field("0 7 * * *", description="When the health digest is emailed to the admins.")
+    schedule_misfire_grace: int = Field(
+        7 * 24 * 3600,
+        ge=0,
+        description="Seconds after which a time missed while veille was down is no longer caught up at start.",
+    )
+    lease_seconds: float = Field(
+        120.0, gt=0, description="Life of a job's lease in the database; renewed every third of it while the job runs."
+    )
+    retry_attempts: int = Field(5, ge=1, description="Attempts of a scheduled job when the database is busy.")
+    retry_delay: float = Field(5.0, ge=0, description="Seconds before the first retry; doubled for each next one.")
+    log_level: str = Field(
+        "INFO", pattern="^(?i:debug|info|warning|error)$", description="Level of `veille schedule` and `veille run` logs."
+    )
+    # --- alerts to the admins (the admin accounts, and alert_emails)
+    alert_emails: list[str] = Field(
+        default_factory=list,
+        description="Addresses alerted besides the admin accounts. Environment: JSON list.",
+    )
+    alert_failures: int = Field(
+        3, ge=1, description="Consecutive failed crawls after which a source is reported failing."
+    )
+    alert_quiet_days: int = Field(
+        30, ge=0, description="Days without a new item after which a source is reported quiet; 0: never."
+    )
+    alert_db_max_mb: float = Field(
+        10_000.0, gt=0, description="Size the database must stay under; an alert comes at 90% of it."
+    )
+    alert_disk_min_free_mb: float = Field(
+        1_000.0, ge=0, description="Free space under which the disk of DATA_DIR (and of a SQLite store) is reported."
     )
     # --- web
     web_host: str = Field("127.0.0.1", description="Address `veille serve` listens on.")
@@ -92,12 +158,26 @@ class Settings(BaseSettings):
         "veille@example.org", description="From: address of the newsletter."
     )
     smtp_host: str = Field("localhost", description="SMTP server that sends the newsletter.")
-    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server; 465 means TLS from the start.")
     smtp_user: str = Field("", description="SMTP login, if the server asks for one.")
     smtp_password: SecretStr = Field(
         SecretStr(""), description="SMTP password. Secret: environment only."
     )
     smtp_tls: bool = Field(False, description="Use STARTTLS with the SMTP server.")
+    newsletter_rate: float = Field(
+        10.0, ge=0, description="Most newsletter messages sent per second; 0 means no limit."
+    )
+    newsletter_max_attempts: int = Field(
+        5, ge=1, description="Attempts per recipient before a send gives up on a temporary SMTP error."
+    )
+
+    @field_validator("schedule_groups", mode="after")
+    @classmethod
+    def _group_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:  # the run records of a group are named crawl:NAME (30 characters at most)
+            if not re.fullmatch(r"[a-z0-9_-]{1,24}", name):
+                raise ValueError(f"group name {name!r}: 1 to 24 of a-z 0-9 _ -")
+        return value
 
     @field_validator("data_dir", mode="after")
     @classmethod
@@ -107,6 +187,10 @@ class Settings(BaseSettings):
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'veille.sqlite'}"
+
+    @property
+    def lease_ttl(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
 
     @property
     def models_dir(self) -> Path:

@@ -33,15 +33,40 @@ def classifier_group() -> None:
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=SEED, show_default=True,
               help="Labelled items, one JSON object a line.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to write the model to (default: DATA_DIR/models/current, the model in use).")
+              help="Directory to write the model to (default: DATA_DIR/models/<version>, "
+                   "which then becomes the model in use).")
 def classifier_train(data: Path, out: Path | None) -> None:
+    from classifier.data import file_sha256
     from classifier.model import save, train
 
     examples = _examples(data)
-    out = out or get_app().settings.models_dir / "current"
-    model = train(examples)
-    save(model, out)
-    click.echo(f"model {model.version} trained on {len(examples)} items, written to {out}")
+    model = train(examples, data_sha256=file_sha256(data))
+    model.metadata["training_data"]["file"] = data.name
+    if out is None:
+        out = pipeline.install_model(get_app(), model, {"trained_by": "veille classifier train", "data": str(data)})
+    else:
+        save(model, out)
+    extras = sum(x["n_examples"] for x in model.metadata["training_extras"].values())
+    click.echo(f"model {model.version} trained on {len(examples)} items (+ {extras} in every fold's "
+               f"training part), written to {out}")
+
+
+@command(classifier_group.command, "retrain",
+         help="Retrain on the seed + staff's gold labels; promote the new model only if it is not worse.")
+@click.option("--seed", "seed", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Labelled items to start from (default: {SEED} when present, "
+                   "else the labelled items shipped with the classifier).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def classifier_retrain(seed: Path | None, as_json: bool) -> None:
+    from classifier.retrain import format_retrain
+
+    if seed is not None:
+        _examples(seed)  # a bad file is named here, before the lease and the run record
+    report = pipeline.retrain(get_app(), seed)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        click.echo(format_retrain(report), nl=False)
 
 
 @command(classifier_group.command, "evaluate",

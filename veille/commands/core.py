@@ -61,9 +61,15 @@ def config_show(as_json: bool) -> None:
 
 @command(click.command, "crawl", help="Collect new items from the watched sources, then print what happened.")
 @click.option("--source", "source_id", type=int, help="Only this source (an id from `veille sources list`).")
+@click.option("--group", help="Only the sources of this crawl group (tag group:NAME); workers of different "
+              "groups crawl side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object: counts and one entry per channel.")
-def crawl_cmd(source_id: int | None, as_json: bool) -> None:
-    report = pipeline.crawl(get_app(), source_id)
+def crawl_cmd(source_id: int | None, group: str | None, as_json: bool) -> None:
+    from veille.ops.progress import watching
+
+    app = get_app()
+    with watching("crawl", lambda: item_store.count_items(app.engine), unit="new items"):
+        report = pipeline.crawl(app, source_id, group=group)
     if as_json:
         print_json(report.to_json())
         return
@@ -79,7 +85,16 @@ def crawl_cmd(source_id: int | None, as_json: bool) -> None:
 @command(click.command, "classify", help="Tag the items that have no classification yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the counts.")
 def classify_cmd(as_json: bool) -> None:
-    report = pipeline.classify(get_app())
+    from veille.ops.progress import Progress
+
+    progress = Progress("classify", unit="items")
+
+    def on_progress(done: int, total: int, relevant: int) -> None:
+        progress.total = total
+        progress.update(done, relevant=relevant)
+
+    report = pipeline.classify(get_app(), on_progress=on_progress)
+    progress.close()
     if as_json:
         print_json(report.to_json())
     else:

@@ -1,7 +1,10 @@
-"""sources add / list."""
+"""sources add / list / health / import / export / group."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -14,6 +17,9 @@ ACTOR_TYPES = (
     "startup", "association", "public-institution", "local-authority",
     "company", "research", "media", "international-body",
 )
+KINDS = ("auto", "feed", "listing", "sitemap", "page")
+# A URL that fails now is still saved, as what its path suggests.
+FEED_HINTS = ("feed", "rss", "atom", ".xml", ".json")
 
 
 @click.group("sources", help="The registry of watched actors and their channels.")
@@ -21,15 +27,17 @@ def sources_group() -> None:
     pass
 
 
-@command(sources_group.command, "add", help="Watch a new source: URL is its feed (or a listing page with --kind listing).")
+@command(sources_group.command, "add",
+         help="Watch a new source. URL may be its homepage: its feed is then found (declared in the page, or at "
+              "a usual address), else a sitemap, a news listing, or the page itself watched for changes.")
 @click.argument("url")
-@click.option("--name", help="The actor's name (default: the site's host name).")
-@click.option("--kind", type=click.Choice(["feed", "listing", "page"]), default="feed", show_default=True,
-              help="What URL is.")
+@click.option("--name", help="The actor's name (default: the site's title, else its host name).")
+@click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
+              help="What URL is; auto finds out.")
 @click.option("--type", "actor_type", type=click.Choice(ACTOR_TYPES), default="association", show_default=True,
               help="What kind of actor publishes it.")
-@click.option("--language", default="fr", show_default=True, help="The source's main language.")
-def sources_add(url: str, name: str | None, kind: str, actor_type: str, language: str) -> None:
+@click.option("--language", default=None, help="The source's main language (default: what the site says, else fr).")
+def sources_add(url: str, name: str | None, kind: str, actor_type: str, language: str | None) -> None:
     from crawlers.safety import UnsafeURL, check_url
 
     app = get_app()
@@ -38,22 +46,58 @@ def sources_add(url: str, name: str | None, kind: str, actor_type: str, language
     except UnsafeURL as exc:
         raise UserError(f"refused {url}: {exc}") from None
     parts = urlsplit(url)
-    name = name or parts.hostname or url
+    homepage, title, found_language = f"{parts.scheme}://{parts.netloc}/", "", None
+    if kind == "auto":
+        kind, url, homepage, title, found_language = _discover(app, url)
+    name = name or title or parts.hostname or url
     actor_id = source_store.upsert_actor(
         app.engine,
         name=name,
-        channels=[{"kind": kind, "url": url}],
+        channels=[{"kind": kind, "url": url, "confidence": "checked"}],
         type=actor_type,
-        language=language,
-        homepage=f"{parts.scheme}://{parts.netloc}/",
+        language=language or found_language or "fr",
+        homepage=homepage,
     )
     click.echo(f"source {actor_id}: {name} ({kind} {url})")
+
+
+def _discover(app, url: str) -> tuple[str, str, str, str, str | None]:
+    from crawlers.discover import DiscoveryError, discover
+
+    settings = app.settings
+    try:
+        found = discover(url, settings.crawler_user_agent, settings.allow_private_networks,
+                         timeout=min(settings.crawl_timeout, 10.0))
+    except DiscoveryError as exc:
+        kind = "feed" if any(h in urlsplit(url).path.lower() for h in FEED_HINTS) else "page"
+        click.echo(f"warning: {exc}; saved as a {kind} for now, the next crawl will tell", err=True)
+        parts = urlsplit(url)
+        return kind, url, f"{parts.scheme}://{parts.netloc}/", "", None
+    return found.kind, found.url, found.homepage, found.title, found.language
+
+
+@command(sources_group.command, "group",
+         help="Put a source in a crawl group (tag group:NAME), crawled by `veille crawl --group NAME` "
+              "or at its own rhythm (setting schedule_groups); --remove takes it out.")
+@click.argument("source_id", type=int)
+@click.argument("group")
+@click.option("--remove", is_flag=True, help="Take the source out of the group.")
+def sources_group_cmd(source_id: int, group: str, remove: bool) -> None:
+    if not source_store.set_group(get_app().engine, source_id, group, member=not remove):
+        raise UserError(f"no source with id {source_id} (see `veille sources list`)")
+    click.echo(f"source {source_id} {'left' if remove else 'is in'} group {group}")
+
+
+def _views(app):
+    settings = app.settings
+    return source_store.list_sources(app.engine, failing_after=settings.alert_failures,
+                                     quiet_factor=settings.source_quiet_factor)
 
 
 @command(sources_group.command, "list", help="List the sources with their channels and health.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of sources with their channels.")
 def sources_list(as_json: bool) -> None:
-    views = source_store.list_sources(get_app().engine)
+    views = _views(get_app())
     if as_json:
         print_json([v.to_json() for v in views])
         return
@@ -61,7 +105,109 @@ def sources_list(as_json: bool) -> None:
         state = "" if s.enabled else "  (paused)"
         click.echo(f"{s.id:>4}  {s.name}  [{s.type}]{state}")
         for c in s.channels:
-            health = "never crawled" if not c.last_attempt else ("error: " + c.last_error if c.last_error else "ok")
+            health = {"never": "never crawled", "disabled": "disabled"}.get(c.state) or (
+                f"error: {c.last_error}" if c.last_error else "ok")
             click.echo(f"        {c.kind:<8} {c.url}  — {health}")
     if not views:
-        click.echo("no source yet: add one with `veille sources add URL`")
+        click.echo("no source yet: add one with `veille sources add URL`, "
+                   "or load the shipped registry with `veille sources import --shipped`")
+
+
+@command(sources_group.command, "health",
+         help="The health of every channel: last attempt and success, failures in a row, items per week, "
+              "last error; failing channels and quiet sources are flagged.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per source, with its channels.")
+@click.option("--all", "show_all", is_flag=True, help="Show disabled sources and channels too.")
+def sources_health(as_json: bool, show_all: bool) -> None:
+    views = _views(get_app())
+    if not show_all:
+        views = [v for v in views if v.enabled]
+    if as_json:
+        print_json([v.to_json() for v in views])
+        return
+    now = datetime.now(timezone.utc)
+    rows = [_health_row(s, c, now) for s in views for c in s.channels if show_all or c.enabled]
+    flagged = [s for s in views if s.quiet]
+    click.echo(_table(["source", "kind", "state", "tried", "last ok", "fails", "items/wk", "problem"], rows))
+    failing = sum(r[2].startswith("FAILING") for r in rows)
+    click.echo(f"\n{len(rows)} channels, {failing} failing, {len(flagged)} quiet source(s)")
+    for s in flagged:
+        click.echo(f"  QUIET  {s.name}: nothing since {_ago(s.last_item, now)} (usually every {s.usual_gap_days:g} days)")
+
+
+def _health_row(source, channel, now: datetime) -> list[str]:
+    state = channel.state.upper() if channel.state == "failing" else channel.state
+    if channel.backoff_until and channel.backoff_until > now:
+        state += f", waits {_ago(now, channel.backoff_until)}"
+    return [source.name[:32], channel.kind, state, _ago(channel.last_attempt, now),
+            _ago(channel.last_success, now), str(channel.consecutive_failures), f"{channel.items_per_week:g}",
+            (channel.last_error or "")[:90]]
+
+
+def _ago(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "never"
+    seconds = abs((now - then).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return "now"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+@command(sources_group.command, "import",
+         help="Add the sources of a TOML (veille's format) or OPML file, or with --shipped the registry shipped "
+              "with veille. Sources already in the store are kept as they are, unless --update.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--shipped", is_flag=True, help="Import the registry shipped with veille (92 actors of civic tech).")
+@click.option("--update", is_flag=True, help="Let the file overwrite the sources and channels it names.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+def sources_import(file: Path | None, shipped: bool, update: bool, as_json: bool) -> None:
+    from crawlers.registry import RegistryError, read_opml, read_toml
+
+    if bool(file) == shipped:
+        raise UserError("give a FILE (.toml or .opml) or --shipped, not both")
+    app = get_app()
+    data = shipped_registry() if shipped else file.read_bytes()
+    is_opml = file is not None and (file.suffix.lower() in (".opml", ".xml") or data.lstrip()[:1] == b"<")
+    try:
+        registry = (read_opml if is_opml else read_toml)(data, allow_private=app.settings.allow_private_networks)
+    except RegistryError as exc:
+        raise UserError(f"{file or 'the shipped registry'}: {exc}") from None
+    report = source_store.import_actors(app.engine, registry.actors, update=update)
+    for warning in registry.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    counts = {"actors_added": report.actors_added, "channels_added": report.channels_added,
+              "actors_updated": report.actors_updated, "unchanged": report.unchanged}
+    if as_json:
+        print_json(counts)
+        return
+    click.echo(f"{report.actors_added} sources added ({report.channels_added} channels), "
+               f"{report.actors_updated} updated, {report.unchanged} already there")
+
+
+def shipped_registry() -> bytes:
+    return resources.files("veille").joinpath("registry", "sources.toml").read_bytes()
+
+
+@command(sources_group.command, "export", help="Write the registry (the live one, in the store) as TOML or OPML.")
+@click.option("--format", "fmt", type=click.Choice(["toml", "opml"]), default="toml", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+def sources_export(fmt: str, out: Path | None) -> None:
+    from crawlers.registry import write_opml, write_toml
+
+    actors = source_store.export_actors(get_app().engine)
+    data = write_toml(actors).encode() if fmt == "toml" else write_opml(actors)
+    if out is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"{len(actors)} sources written to {out}")
