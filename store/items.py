@@ -69,7 +69,7 @@ def ingest_items(engine: Engine, items: list[NewItem]) -> list[Ingested]:
                 results.append(Ingested(None, "duplicate-url"))
                 continue
             date = item.published or datetime.now(timezone.utc)
-            story_id = stories.link_item(session, inserted[0], item.minhash, date) if item.minhash else None
+            story_id = stories.link_item(session, inserted[0], item.minhash, item.title, date)
             results.append(Ingested(inserted[0], "new", story_id))
             if item.content_hash:
                 seen_hashes[item.content_hash] = inserted[0]

@@ -25,6 +25,9 @@ class ChannelSpec:
     etag: str | None = None
     last_modified: str | None = None
     language: str | None = None
+    # Watched pages: the main text seen last time, to tell what changed.
+    page_hash: str | None = None
+    page_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,17 @@ class NewItem:
     published: datetime | None = None
     content_hash: str = ""
     warnings: tuple[str, ...] = ()
+    # MinHash signature of title + text (near-duplicates, stories); () when too short.
+    minhash: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What the store did with one `NewItem`, in the order given."""
+
+    item_id: int | None  # the stored row, or the one it duplicates when known
+    status: str  # new | duplicate-url | duplicate-content
+    story_id: int | None = None  # the story a new item joined, if any
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class ChannelResult:
 
     channel_id: int
     url: str
-    status: str  # ok | not-modified | error
+    status: str  # ok | not-modified | partial (items kept, but a problem to see) | error
     fetched: int = 0
     new: int = 0
     duplicates: int = 0
@@ -61,6 +75,10 @@ class ChannelResult:
     error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    retry_after: float | None = None  # seconds the site asked us to wait (429/503 Retry-After)
+    # Watched pages: the main text now seen (None: unchanged or not a page channel).
+    page_hash: str | None = None
+    page_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,12 @@ class ChannelView:
     last_success: datetime | None
     last_error: str | None
     consecutive_failures: int
+    # Health, computed by store.sources (defaults keep older callers working).
+    backoff_until: datetime | None = None
+    last_new_item: datetime | None = None
+    items_per_week: float = 0.0
+    state: str = ""  # ok | failing | backing-off | never | disabled
+    selectors: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,6 +176,11 @@ class SourceView:
     enabled: bool
     status: str
     channels: list[ChannelView] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
+    last_item: datetime | None = None  # newest item (published, else collected)
+    usual_gap_days: float | None = None  # median days between its recent items
+    quiet: bool = False  # silent much longer than its usual rhythm
 
     def to_json(self) -> dict:
         return {
@@ -164,6 +193,10 @@ class SourceView:
             "homepage": self.homepage,
             "enabled": self.enabled,
             "status": self.status,
+            "tags": list(self.tags),
+            "last_item": self.last_item.isoformat() if self.last_item else None,
+            "usual_gap_days": self.usual_gap_days,
+            "quiet": self.quiet,
             "channels": [
                 {
                     "id": c.id,
@@ -175,6 +208,10 @@ class SourceView:
                     "last_success": c.last_success.isoformat() if c.last_success else None,
                     "last_error": c.last_error,
                     "consecutive_failures": c.consecutive_failures,
+                    "backoff_until": c.backoff_until.isoformat() if c.backoff_until else None,
+                    "last_new_item": c.last_new_item.isoformat() if c.last_new_item else None,
+                    "items_per_week": c.items_per_week,
+                    "state": c.state,
                 }
                 for c in self.channels
             ],

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -243,6 +244,20 @@ class Story(Base):
     first_item_id: Mapped[int | None] = mapped_column(Integer)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     size: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StoryBand(Base):
+    """One LSH band of an item's MinHash: items sharing a band are near-duplicate candidates.
+
+    Kept in a table (not rebuilt in memory) so that every crawl process finds
+    the candidates of a new item with one indexed query, whatever came before.
+    """
+
+    __tablename__ = "story_bands"
+    __table_args__ = (Index("ix_story_bands_band", "band"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    band: Mapped[int] = mapped_column(BigInteger)  # band number and values, hashed to 63 bits
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
 
 
 class User(Base):

@@ -1,58 +1,59 @@
-"""The FastAPI application. Pages are server-rendered Jinja; no logic of the
-stages lives here: it reads the store's views and calls the pipeline."""
+"""The FastAPI application: server-rendered Jinja pages in French, a JSON API.
+
+No logic of the stages lives here: each page module reads the store's views
+(plain dataclasses) and calls store or stage functions. Modules:
+archive (public pages), exports (Atom/CSV/JSON of a search), api (JSON API),
+auth (login, roles), review (the staff's queue), sources_admin, staff_pages
+(runs, accounts).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib.util
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
-from store import items as item_store
-from store.taxonomy import label
 from veille.app import App
+from web import api, archive, auth, errors, exports, review, sources_admin, staff_pages
+from web.context import HERE, Web, templates
+from web.safety import Guard
+from web.secret import secret_key
 
-HERE = Path(__file__).parent
-PUBLIC = ("accepted",)  # only what staff accepted is ever shown to the public
-PAGE_SIZE = 20
-MAX_QUERY = 500
+DESCRIPTION = """Archive publique de la veille de l'Observatoire des civic tech & de la démocratie numérique.
 
-
-def templates() -> Jinja2Templates:
-    t = Jinja2Templates(directory=HERE / "templates")
-    t.env.filters["label"] = label
-    return t
+Lecture seule, sans clé. Seuls les articles acceptés par l'équipe y figurent. Les étiquettes
+(finalité, thèmes, type) suivent le codebook de l'Observatoire : voir `/api/v1/taxonomy`."""
 
 
 def create_app(app: App) -> FastAPI:
-    api = FastAPI(title="veille", description="Archive de la veille de l'Observatoire des civic tech")
-    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = templates()
-    engine = app.engine
+    web = Web(app, templates(), secret_key(app.settings.secret_key.get_secret_value(), app.settings.data_dir))
+    api_app = FastAPI(
+        title="veille — API de l'archive", description=DESCRIPTION, version="1",
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+    )
+    api_app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    errors.install(api_app, web.render)
+    auth.install_login_required(api_app, web)
+    for module in (archive, exports, api, auth, review, sources_admin, staff_pages):
+        api_app.include_router(module.routes(web))
+    _newsletter_pages(api_app, web)
 
-    @api.get("/", response_class=HTMLResponse)
-    def archive(request: Request, q: str = Query("", max_length=MAX_QUERY), page: int = Query(1, ge=1, le=10_000)):
-        views = item_store.search(engine, q or None, statuses=PUBLIC, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        return pages.TemplateResponse(request, "archive.html", {"items": views, "q": q, "page": page})
-
-    @api.get("/items/{item_id}", response_class=HTMLResponse)
-    def item_page(request: Request, item_id: int):
-        view = item_store.get_item(engine, item_id)
-        if view is None or view.status not in PUBLIC:
-            raise HTTPException(404, "Cet article n'existe pas ou n'est pas public.")
-        return pages.TemplateResponse(request, "item.html", {"item": view})
-
-    @api.get("/api/items")
-    def api_items(q: str = Query("", max_length=MAX_QUERY), limit: int = Query(20, ge=1, le=200),
-                  offset: int = Query(0, ge=0, le=1_000_000)):
-        """Accepted items matching `q`, newest first."""
-        views = item_store.search(engine, q or None, statuses=PUBLIC, limit=limit, offset=offset)
-        return [v.to_json() for v in views]
-
-    @api.get("/healthz")
+    @api_app.get("/healthz", include_in_schema=False)
     def health():
         return {"status": "ok"}
 
-    return api
+    api_app.add_middleware(Guard, error_response=lambda request, status, message: errors.error_response(
+        request, status, message, web.render))
+    return api_app
+
+
+def _newsletter_pages(api_app: FastAPI, web: Web) -> None:
+    # The newsletter's staff pages are written beside this app by the newsletter
+    # work; they plug in here once web/newsletter_pages.py exposes routes(web).
+    if importlib.util.find_spec("web.newsletter_pages") is None:
+        return
+    from web import newsletter_pages
+
+    if hasattr(newsletter_pages, "routes"):
+        api_app.include_router(newsletter_pages.routes(web))

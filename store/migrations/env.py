@@ -3,6 +3,7 @@
 from alembic import context
 
 from store.schema import Base
+from store.search import include_name
 
 config = context.config
 engine = config.attributes["engine"]
@@ -14,5 +15,6 @@ with engine.begin() as connection:
         # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the full-text index is not a model: never drop it
     )
     context.run_migrations()

@@ -1,0 +1,92 @@
+"""What every page module needs, built once by create_app and passed in (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from store import search
+from store.taxonomy import label
+from veille.app import App
+
+HERE = Path(__file__).parent
+
+ROLE_LABELS = {"admin": "administrateur", "editor": "éditeur", "reader": "lecteur"}
+ACTOR_TYPES = {
+    "startup": "Start-up",
+    "association": "Association",
+    "public-institution": "Institution publique",
+    "local-authority": "Collectivité",
+    "company": "Entreprise",
+    "research": "Recherche",
+    "media": "Média",
+    "international-body": "Organisation internationale",
+}
+LANGUAGES = {"fr": "français", "en": "anglais", "de": "allemand", "es": "espagnol", "it": "italien"}
+
+
+PARIS = ZoneInfo("Europe/Paris")  # the observatory's staff read times in French time
+
+
+def french_date(value: date | datetime | None, style: str = "d MMMM y") -> str:
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, style, tzinfo=PARIS, locale="fr_FR")
+    return format_date(value, style, locale="fr_FR")
+
+
+def french_number(value: int | float) -> str:
+    return format_decimal(value, locale="fr_FR")
+
+
+def web_link(url: str | None) -> str:
+    """A crawled address as a link target: http(s) only, never javascript: or data:."""
+    return url if url and url.strip().lower().startswith(("http://", "https://")) else "#"
+
+
+def templates() -> Jinja2Templates:
+    pages = Jinja2Templates(directory=HERE / "templates")
+    env = pages.env
+    env.filters["label"] = label
+    env.filters["href"] = web_link
+    env.filters["frdate"] = french_date
+    env.filters["number"] = french_number
+    env.filters["actor_type"] = lambda slug: ACTOR_TYPES.get(slug, slug)
+    env.filters["language"] = lambda code: LANGUAGES.get(code or "", code or "inconnue")
+    env.filters["role"] = lambda role: ROLE_LABELS.get(role, role)
+    env.globals["ACTOR_TYPES"] = ACTOR_TYPES
+    env.globals["SEARCH"] = search  # its bounds (FACET_SAMPLE, RANK_WINDOW…) are told to readers
+    return pages
+
+
+@dataclass
+class Web:
+    """The running app's engine, settings, templates and secret key."""
+
+    app: App
+    pages: Jinja2Templates
+    secret: bytes
+
+    @property
+    def engine(self) -> Engine:
+        return self.app.engine
+
+    @property
+    def settings(self):
+        return self.app.settings
+
+    def render(self, request: Request, template: str, context: dict | None = None, status: int = 200):
+        staff = getattr(request.state, "staff", None)
+        values = {"staff": staff, "csrf": staff.csrf if staff else ""}
+        values.update(context or {})
+        return self.pages.TemplateResponse(request, template, values, status_code=status)
