@@ -45,3 +45,11 @@ def test_every_command_is_documented_and_has_help():
         assert f"`{path}" in doc, f"{path} missing from docs/cli.md"
         assert command.help, f"{path} has no --help text"
         assert any(p.name == "data_dir" for p in command.params), f"{path} lacks --data-dir"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:3]]
+    assert blocks[0].endswith("veille demo"), "the README's first command runs the demo"
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert blocks[1] in ci, "the README's second command must be a line of .ci/run, verbatim"
