@@ -32,20 +32,45 @@ IDENTITY_PLATT = np.array([1.0, 0.0])
 
 
 def fit_platt(margins: np.ndarray, positive: np.ndarray) -> np.ndarray:
-    """(a, b) minimising the log-loss of sigmoid(a*m + b) against smoothed targets."""
+    """(a, b) minimising the log-loss of sigmoid(a*m + b) against smoothed targets.
+
+    Newton's method with step halving (Platt's own, as refined by Lin et
+    al. 2007): two parameters, a convex loss, a dozen steps of numpy. A
+    general-purpose optimiser spent a third of a training run here.
+    """
     n_pos = int(positive.sum())
     n_neg = len(positive) - n_pos
     if n_pos == 0 or n_neg == 0:
         return IDENTITY_PLATT.copy()
     target = np.where(positive, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    m = np.asarray(margins, dtype=np.float64)
+    ab = np.array([1.0, 0.0])
+    loss = _platt_loss(ab, m, target)
+    for _ in range(100):
+        p = expit(ab[0] * m + ab[1])
+        gradient = np.array([np.dot(p - target, m), np.sum(p - target)])
+        w = p * (1 - p) + 1e-12  # a tiny ridge keeps the Hessian invertible on separable data
+        hessian = np.array([[np.dot(w, m * m) + 1e-12, np.dot(w, m)], [np.dot(w, m), w.sum() + 1e-12]])
+        step = np.linalg.solve(hessian, gradient)
+        scale = 1.0
+        while scale > 1e-10:
+            candidate = ab - scale * step
+            new_loss = _platt_loss(candidate, m, target)
+            if new_loss < loss + 1e-4 * scale * np.dot(gradient, -step):
+                break
+            scale /= 2
+        else:
+            break
+        converged = abs(loss - new_loss) < 1e-10 * max(1.0, abs(loss))
+        ab, loss = candidate, new_loss
+        if converged or np.abs(gradient).max() < 1e-8:
+            break
+    return ab
 
-    def loss(ab):
-        z = ab[0] * margins + ab[1]
-        # log(1 + e^z) - t*z, written stably
-        return float(np.sum(np.logaddexp(0, z) - target * z))
 
-    result = minimize(loss, x0=np.array([1.0, 0.0]), method="L-BFGS-B")
-    return result.x
+def _platt_loss(ab: np.ndarray, m: np.ndarray, target: np.ndarray) -> float:
+    z = ab[0] * m + ab[1]
+    return float(np.sum(np.logaddexp(0, z) - target * z))  # log(1 + e^z) - t*z, written stably
 
 
 def platt(margins: np.ndarray, ab: np.ndarray) -> np.ndarray:

@@ -13,7 +13,10 @@ twice:
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.config import ModelConfig
@@ -29,27 +32,38 @@ def folds(y: Targets, n_folds: int, seed: int) -> list[np.ndarray]:
     # StratifiedKFold needs every stratum at least n_folds times; merge rarer ones.
     counts = np.bincount(strata)
     strata = np.where(counts[strata] >= n_folds, strata, -1)
+    if 0 < np.sum(strata == -1) < n_folds:  # still too rare together: join the largest stratum
+        strata = np.where(strata == -1, np.bincount(strata[strata >= 0]).argmax(), strata)
     splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     return [test for _, test in splitter.split(np.zeros(len(strata)), strata)]
+
+
+PARALLEL_FROM = 2000  # items: below, starting worker processes costs more than it saves
 
 
 def out_of_fold(texts: list[str], y: Targets, test_folds, config: ModelConfig, seed: int,
                 extra: tuple[list[str], Targets] | None = None) -> RawScores:
     """Each row's margins from the model trained without its fold.
 
-    `extra` items (the codebook's examples) join every fold's training part
-    and are never scored: the figures stay those of the labelled items.
+    `extra` items (the codebook's examples, the labelled extras) join every
+    fold's training part and are never scored: the figures stay those of the
+    labelled items. On large sets the folds run in two processes (the
+    machines have two cores; each fold is independent and deterministic).
     """
-    parts = []
-    for test in test_folds:
-        train = np.setdiff1d(np.arange(len(texts)), test)
-        train_texts, y_train = [texts[i] for i in train], y.subset(train)
-        if extra is not None:
-            train_texts, y_train = train_texts + extra[0], y_train.plus(extra[1])
-        featurizer, X_train, blocks = fit_featurizer(config, train_texts)
-        heads = fit_heads(X_train, y_train, config, blocks, seed)
-        parts.append((test, raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr())))
-    return _assemble(parts, len(texts))
+    jobs = [delayed(_fold)(texts, y, test, config, seed, extra) for test in test_folds]
+    n_jobs = min(2, os.cpu_count() or 1) if len(texts) >= PARALLEL_FROM else 1
+    parts = Parallel(n_jobs=n_jobs)(jobs)
+    return _assemble(list(zip(test_folds, parts)), len(texts))
+
+
+def _fold(texts: list[str], y: Targets, test: np.ndarray, config: ModelConfig, seed: int, extra) -> RawScores:
+    train = np.setdiff1d(np.arange(len(texts)), test)
+    train_texts, y_train = [texts[i] for i in train], y.subset(train)
+    if extra is not None:
+        train_texts, y_train = train_texts + extra[0], y_train.plus(extra[1])
+    featurizer, X_train, blocks = fit_featurizer(config, train_texts)
+    heads = fit_heads(X_train, y_train, config, blocks, seed)
+    return raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr())
 
 
 def cross_fitted_decisions(raw: RawScores, y: Targets, test_folds, config: ModelConfig) -> Decisions:
@@ -67,7 +81,7 @@ def cross_fitted_decisions(raw: RawScores, y: Targets, test_folds, config: Model
 
 def cv_metrics(raw: RawScores, y: Targets, test_folds, config: ModelConfig) -> dict:
     d = cross_fitted_decisions(raw, y, test_folds, config)
-    return score(y.relevant, y.purpose, y.themes, y.kind, d.relevant, d.purpose, d.themes, d.kind)
+    return score(y.relevant, y.purpose, y.themes, y.kind, d.relevant, d.purpose, d.themes, d.kind, y.known)
 
 
 def _rows(raw: RawScores, rows: np.ndarray) -> RawScores:

@@ -30,6 +30,9 @@ class Example:
     summary: str = ""
     url: str = ""
     extra: dict = field(default_factory=dict, compare=False)
+    # Dimensions whose label here is not gold (a staff review that settled
+    # relevance only): left out of training and measurement for that row.
+    unknown: frozenset[str] = frozenset()
 
 
 def load_examples(path: str | Path) -> list[Example]:
@@ -56,6 +59,8 @@ def examples_sha256(examples: list[Example]) -> str:
     digest = hashlib.sha256()
     for ex in examples:
         row = [ex.id, ex.title, ex.summary, ex.text, ex.relevant, ex.purpose, list(ex.themes), ex.kind]
+        if ex.unknown:  # only gold labels have some: the checksums of labelled files stay as they were
+            row.append(sorted(ex.unknown))
         digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
     return digest.hexdigest()
 
@@ -65,6 +70,11 @@ def _parse(line: str) -> Example:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg})") from None
+    return parse_row(row)
+
+
+def parse_row(row: dict, unknown: frozenset[str] = frozenset()) -> Example:
+    """One labelled item from its JSON object; ValueError on any defect."""
     if not isinstance(row, dict):
         raise ValueError("expected a JSON object")
     for key in ("id", "title", "relevant", "kind"):
@@ -77,7 +87,7 @@ def _parse(line: str) -> Example:
     themes = row.get("themes") or []
     if not isinstance(themes, list):
         raise ValueError(f"'themes' must be a list, not {themes!r}")
-    _check_slugs(purpose, themes, row["kind"], relevant)
+    _check_slugs(purpose, themes, row["kind"], relevant and "purpose" not in unknown)
     return Example(
         id=str(row["id"]),
         title=_text(row, "title"),
@@ -90,13 +100,14 @@ def _parse(line: str) -> Example:
         lang=row.get("lang"),
         source=row.get("source"),
         url=row.get("url") or "",
+        unknown=unknown,
     )
 
 
-def _check_slugs(purpose, themes: list, kind, relevant: bool) -> None:
+def _check_slugs(purpose, themes: list, kind, needs_purpose: bool) -> None:
     if purpose is not None and purpose not in PURPOSE_SLUGS:
         raise ValueError(f"unknown purpose slug {purpose!r}")
-    if relevant and purpose is None:
+    if needs_purpose and purpose is None:
         raise ValueError("a relevant item needs a purpose")
     for theme in themes:
         if theme not in THEME_SLUGS:

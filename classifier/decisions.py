@@ -17,7 +17,7 @@ from classifier.calibration import (
     tempered_softmax,
 )
 from classifier.config import ModelConfig
-from classifier.heads import RawScores, Targets
+from classifier.heads import DIMENSIONS, RawScores, Targets
 from classifier.taxonomy import THEME_SLUGS
 
 
@@ -44,15 +44,21 @@ class Decisions:
 
 
 def fit_calibration(raw: RawScores, y: Targets, config: ModelConfig) -> Calibration:
+    """Calibration fitted on the rows whose label is gold (see Targets.known)."""
     n_themes = len(THEME_SLUGS)
     if not config.calibrate:
         return Calibration(IDENTITY_PLATT.copy(), np.tile(IDENTITY_PLATT, (n_themes, 1)), 1.0, 1.0)
+    rel, th = _known(y, "relevance"), _known(y, "themes")
     return Calibration(
-        relevance=fit_platt(raw.relevance, y.relevant),
-        themes=np.vstack([fit_platt(raw.themes[:, j], y.themes[:, j]) for j in range(n_themes)]),
-        purpose_temperature=fit_temperature(raw.purpose, y.purpose),
-        kind_temperature=fit_temperature(raw.kind, y.kind),
+        relevance=fit_platt(raw.relevance[rel], y.relevant[rel]),
+        themes=np.vstack([fit_platt(raw.themes[th, j], y.themes[th, j]) for j in range(n_themes)]),
+        purpose_temperature=fit_temperature(raw.purpose, y.purpose),  # unknown purposes are -1: skipped
+        kind_temperature=fit_temperature(raw.kind, np.where(_known(y, "kind"), y.kind, -1)),
     )
+
+
+def _known(y: Targets, dimension: str) -> np.ndarray:
+    return y.known[:, DIMENSIONS.index(dimension)]
 
 
 def probabilities(raw: RawScores, cal: Calibration) -> Probabilities:
@@ -68,15 +74,14 @@ def fit_thresholds(probs: Probabilities, y: Targets, config: ModelConfig) -> Thr
     n_themes = len(THEME_SLUGS)
     if not config.tune_thresholds:
         return Thresholds(0.5, np.full(n_themes, 0.5))
+    rel, th = _known(y, "relevance"), _known(y, "themes")
     themes = []
     for j in range(n_themes):
-        gold = y.themes[:, j]
-        tuned = best_threshold(probs.themes[:, j], gold, macro=False) if gold.any() else 0.5
+        gold = y.themes[th, j]
+        tuned = best_threshold(probs.themes[th, j], gold, macro=False) if gold.any() else 0.5
         themes.append(shrunk_threshold(tuned, int(gold.sum()), config.theme_shrink))
-    return Thresholds(
-        relevance=best_threshold(probs.relevance, y.relevant, macro=True),
-        themes=np.array(themes),
-    )
+    relevance = best_threshold(probs.relevance[rel], y.relevant[rel], macro=True) if rel.any() else 0.5
+    return Thresholds(relevance=relevance, themes=np.array(themes))
 
 
 def decide(probs: Probabilities, thresholds: Thresholds) -> Decisions:

@@ -21,7 +21,11 @@ DIMENSIONS = ("relevance", "purpose", "themes", "kind")
 
 def evaluate(model, examples: list[Example]) -> dict:
     """Predict every example (one batch) and score the tags against the gold ones."""
-    predictions = model.predict([as_item(ex, n) for n, ex in enumerate(examples)])
+    return score_predictions(examples, model.predict([as_item(ex, n) for n, ex in enumerate(examples)]))
+
+
+def score_predictions(examples: list[Example], predictions: list) -> dict:
+    """Score predictions made elsewhere (one per example, in order) against the examples' gold tags."""
     gold = targets_of(examples)
     return score(
         gold.relevant, gold.purpose, gold.themes, gold.kind,
@@ -29,6 +33,7 @@ def evaluate(model, examples: list[Example]) -> dict:
         purpose=[PURPOSE_SLUGS.index(p.purpose) if p.purpose else -1 for p in predictions],
         themes=np.array([[t in p.themes for t in THEME_SLUGS] for p in predictions], dtype=bool),
         kind=[KIND_SLUGS.index(p.kind) for p in predictions],
+        known=gold.known,
     )
 
 

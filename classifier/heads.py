@@ -19,27 +19,40 @@ from classifier.config import ModelConfig
 from classifier.taxonomy import KIND_SLUGS, PURPOSE_SLUGS, THEME_SLUGS
 
 ABSENT = -30.0  # margin of a label the head never saw
+DIMENSIONS = ("relevance", "purpose", "themes", "kind")  # the columns of Targets.known
 
 
 @dataclass
 class Targets:
-    """Gold labels as arrays in taxonomy order."""
+    """Gold labels as arrays in taxonomy order.
+
+    `known[:, d]` says whether dimension d's label of a row is gold. A staff
+    review may settle one dimension only (an item rejected without looking
+    at its themes): the other dimensions of that row are left out of their
+    heads, calibration, thresholds and figures. An unknown purpose is also
+    -1, like the purpose of an irrelevant item.
+    """
 
     relevant: np.ndarray  # (n,) bool
-    purpose: np.ndarray  # (n,) int index into PURPOSE_SLUGS, -1 when none
+    purpose: np.ndarray  # (n,) int index into PURPOSE_SLUGS, -1 when none or unknown
     themes: np.ndarray  # (n, 15) bool
     kind: np.ndarray  # (n,) int index into KIND_SLUGS
     language: np.ndarray  # (n,) str, "" when unknown: only to balance weights
+    known: np.ndarray  # (n, 4) bool, columns in DIMENSIONS order
 
     def plus(self, other: "Targets") -> "Targets":
         return Targets(*(np.concatenate([a, b]) for a, b in zip(self.fields(), other.fields())))
 
     def fields(self) -> tuple:
-        return (self.relevant, self.purpose, self.themes, self.kind, self.language)
+        return (self.relevant, self.purpose, self.themes, self.kind, self.language, self.known)
 
     def subset(self, rows: np.ndarray) -> "Targets":
-        return Targets(self.relevant[rows], self.purpose[rows], self.themes[rows], self.kind[rows],
-                       self.language[rows])
+        return Targets(*(a[rows] for a in self.fields()))
+
+    def rows(self, dimension: str) -> np.ndarray | None:
+        """The rows whose label of `dimension` is gold; None when all are (no copy needed)."""
+        known = self.known[:, DIMENSIONS.index(dimension)]
+        return None if known.all() else np.flatnonzero(known)
 
 
 @dataclass
@@ -51,12 +64,18 @@ class RawScores:
 
 
 def targets_of(examples) -> Targets:
+    known = np.array([[dim not in ex.unknown for dim in DIMENSIONS] for ex in examples], dtype=bool)
+    known = known.reshape(len(examples), len(DIMENSIONS))
+    purpose = [PURPOSE_SLUGS.index(ex.purpose) if ex.purpose and "purpose" not in ex.unknown else -1
+               for ex in examples]
     return Targets(
         relevant=np.array([ex.relevant for ex in examples], dtype=bool),
-        purpose=np.array([PURPOSE_SLUGS.index(ex.purpose) if ex.purpose else -1 for ex in examples]),
-        themes=np.array([[t in ex.themes for t in THEME_SLUGS] for ex in examples], dtype=bool),
-        kind=np.array([KIND_SLUGS.index(ex.kind) for ex in examples]),
+        purpose=np.array(purpose, dtype=int),
+        themes=np.array([[t in ex.themes for t in THEME_SLUGS] for ex in examples], dtype=bool).reshape(
+            len(examples), len(THEME_SLUGS)),
+        kind=np.array([KIND_SLUGS.index(ex.kind) for ex in examples], dtype=int),
         language=np.array([ex.lang or "" for ex in examples], dtype=str),
+        known=known,
     )
 
 
@@ -80,22 +99,28 @@ class Heads:
 
 
 def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed: int = 0) -> Heads:
-    """One head per label; `blocks` names the feature matrix's column ranges."""
-    rel = np.flatnonzero(y.purpose >= 0)  # purpose is learnt from relevant items only
+    """One head per label; `blocks` names the feature matrix's column ranges.
 
-    def fit_all(dim: str, rows, targets: list, c: float) -> list:
+    Each dimension learns from the rows where its label is gold; purpose
+    from the relevant items only (their purpose is >= 0).
+    """
+
+    def fit_all(dim: str, rows, targets, c: float) -> list:
         scale = _column_scale(X.shape[1], blocks, config, dim)
         X_dim = X if rows is None else X[rows]
         X_fit = X_dim if scale is None else X_dim @ sp.diags(scale)
         y_dim = y if rows is None else y.subset(rows)
         strata = _strata(dim, y_dim, config)
-        return [_fit(X_fit, t, c, config, seed, _sample_weights(t, strata, config), scale) for t in targets]
+        return [_fit(X_fit, t, c, config, seed, _sample_weights(t, strata, config), scale)
+                for t in targets(y_dim)]
 
     return Heads(
-        relevance=fit_all("relevance", None, [y.relevant], config.c_relevance),
-        purpose=fit_all("purpose", rel, [y.purpose[rel] == j for j in range(len(PURPOSE_SLUGS))], config.c_purpose),
-        themes=fit_all("themes", None, [y.themes[:, j] for j in range(len(THEME_SLUGS))], config.c_themes),
-        kind=fit_all("kind", None, [y.kind == j for j in range(len(KIND_SLUGS))], config.c_kind),
+        relevance=fit_all("relevance", y.rows("relevance"), lambda t: [t.relevant], config.c_relevance),
+        purpose=fit_all("purpose", np.flatnonzero(y.purpose >= 0),
+                        lambda t: [t.purpose == j for j in range(len(PURPOSE_SLUGS))], config.c_purpose),
+        themes=fit_all("themes", y.rows("themes"),
+                       lambda t: [t.themes[:, j] for j in range(len(THEME_SLUGS))], config.c_themes),
+        kind=fit_all("kind", y.rows("kind"), lambda t: [t.kind == j for j in range(len(KIND_SLUGS))], config.c_kind),
     )
 
 
@@ -163,6 +188,7 @@ def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
         solver="liblinear",
         dual=True,
         max_iter=5000,
+        tol=config.tol,
         random_state=seed,
     )
     model.fit(X, y, sample_weight=weights)

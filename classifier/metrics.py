@@ -16,17 +16,24 @@ from classifier.taxonomy import KIND_SLUGS, PURPOSE_SLUGS, THEME_SLUGS, slugs
 
 
 def score(gold_relevant, gold_purpose, gold_themes, gold_kind,
-          relevant, purpose, themes, kind) -> dict:
-    """All four dimensions; arrays in taxonomy order (see heads.Targets)."""
+          relevant, purpose, themes, kind, known: np.ndarray | None = None) -> dict:
+    """All four dimensions; arrays in taxonomy order (see heads.Targets).
+
+    `known` (n, 4): each dimension is measured on the rows where its gold
+    label is known (an unknown purpose is already -1); None: all are.
+    """
+    n = len(gold_relevant)
+    known = np.ones((n, 4), bool) if known is None else np.asarray(known, bool)
+    rel, th, kd = known[:, 0], known[:, 2], known[:, 3]
     gold_relevant, relevant = np.asarray(gold_relevant, bool), np.asarray(relevant, bool)
     on_relevant = gold_relevant & (np.asarray(gold_purpose) >= 0)
     return {
         "relevance": single_choice(
-            np.where(gold_relevant, 0, 1), np.where(relevant, 0, 1), slugs("relevance")),
+            np.where(gold_relevant, 0, 1)[rel], np.where(relevant, 0, 1)[rel], slugs("relevance")),
         "purpose": single_choice(
             np.asarray(gold_purpose)[on_relevant], np.asarray(purpose)[on_relevant], PURPOSE_SLUGS),
-        "themes": multi_label(np.asarray(gold_themes, bool), np.asarray(themes, bool), THEME_SLUGS),
-        "kind": single_choice(np.asarray(gold_kind), np.asarray(kind), KIND_SLUGS),
+        "themes": multi_label(np.asarray(gold_themes, bool)[th], np.asarray(themes, bool)[th], THEME_SLUGS),
+        "kind": single_choice(np.asarray(gold_kind)[kd], np.asarray(kind)[kd], KIND_SLUGS),
     }
 
 

@@ -32,6 +32,7 @@ from classifier.decisions import Thresholds, fit_calibration, fit_thresholds, pr
 from classifier.features import fit_featurizer, item_text
 from classifier.heads import fit_heads, targets_of
 from classifier.persist import load, save
+from classifier.registry import current_dir
 from classifier.predictor import TrainedModel
 from classifier.taxonomy import THEME_SLUGS, slugs
 
@@ -39,6 +40,7 @@ __all__ = ["SHIPPED_DIR", "TrainedModel", "load", "load_default", "save", "train
 
 SHIPPED_DIR = Path(__file__).parent / "shipped"
 CODEBOOK_EXAMPLES = Path(__file__).parent / "codebook" / "examples.jsonl"
+LABELS_DIR = Path(__file__).parent / "labels"  # more real items labelled with the codebook
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "labels" / "train.jsonl"
 
 
@@ -48,7 +50,8 @@ def train(examples: list[Example], *, seed: int = 0, config: ModelConfig = DEFAU
     if len(examples) < 2 * config.folds:
         raise ValueError(f"need at least {2 * config.folds} labelled examples, got {len(examples)}")
     texts, y = _prepared(examples, config)
-    extra = _prepared(codebook_examples(), config) if config.codebook_examples else None
+    extra_examples, sources = training_extras(config)
+    extra = _prepared(extra_examples, config) if extra_examples else None
     test_folds = folds(y, config.folds, seed)
     oof = out_of_fold(texts, y, test_folds, config, seed, extra)
     calibration = fit_calibration(oof, y, config)
@@ -57,8 +60,7 @@ def train(examples: list[Example], *, seed: int = 0, config: ModelConfig = DEFAU
         texts, y = texts + extra[0], y.plus(extra[1])
     featurizer, X, blocks = fit_featurizer(config, texts)
     heads = fit_heads(X, y, config, blocks, seed)
-    codebook = {"n_examples": len(extra[0]), "sha256": file_sha256(CODEBOOK_EXAMPLES)} if extra else None
-    metadata = _metadata(examples, data_sha256, codebook, config, seed,
+    metadata = _metadata(examples, data_sha256, sources, config, seed,
                          cv_metrics(oof, targets_of(examples), test_folds, config), calibration, thresholds)
     return TrainedModel(featurizer, heads, calibration, thresholds, config, metadata)
 
@@ -72,6 +74,22 @@ def codebook_examples() -> list[Example]:
     return load_examples(CODEBOOK_EXAMPLES)
 
 
+def labelled_extra_files() -> list[Path]:
+    return sorted(LABELS_DIR.glob("*.jsonl"))
+
+
+def training_extras(config: ModelConfig) -> tuple[list[Example], dict]:
+    """The items added to every fold's training part, and where they come from (for the metadata)."""
+    files = ([CODEBOOK_EXAMPLES] if config.codebook_examples else []) + (
+        labelled_extra_files() if config.labelled_extras else [])
+    examples, sources = [], {}
+    for path in files:
+        rows = load_examples(path)
+        examples += rows
+        sources[path.name] = {"n_examples": len(rows), "sha256": file_sha256(path)}
+    return examples, sources
+
+
 def train_to_dir(data_path: str | Path | None, out_dir: str | Path) -> tuple[TrainedModel, Path]:
     """Train on a train.jsonl-format file (default: the shared labels) and save to out_dir."""
     data_path = Path(data_path) if data_path else DEFAULT_DATA
@@ -81,21 +99,19 @@ def train_to_dir(data_path: str | Path | None, out_dir: str | Path) -> tuple[Tra
 
 
 def load_default(model_path: Path | None, models_dir: Path) -> TrainedModel:
-    """The model to use: an explicit path, else models_dir/current, else the shipped one."""
+    """The model to use: an explicit path, else the one models_dir/current names, else the shipped one."""
     if model_path is not None:
         return load(Path(model_path))
-    current = Path(models_dir) / "current"
-    if current.exists():
-        return load(current)
-    return load(SHIPPED_DIR)
+    current = current_dir(models_dir)
+    return load(current if current is not None else SHIPPED_DIR)
 
 
-def _metadata(examples, file_sha: str | None, codebook: dict | None, config: ModelConfig, seed: int,
+def _metadata(examples, file_sha: str | None, extras: dict, config: ModelConfig, seed: int,
               cv: dict, calibration: Calibration, thresholds: Thresholds) -> dict:
     # The version names the training data and the settings, so two models
     # trained the same day on different data never share a version.
     content_sha = examples_sha256(examples)
-    recipe = json.dumps([content_sha, codebook, config.to_json(), seed, sklearn.__version__], sort_keys=True)
+    recipe = json.dumps([content_sha, extras, config.to_json(), seed, sklearn.__version__], sort_keys=True)
     checksum = hashlib.sha256(recipe.encode()).hexdigest()[:8]
     today = datetime.now(timezone.utc)
     return {
@@ -107,7 +123,8 @@ def _metadata(examples, file_sha: str | None, codebook: dict | None, config: Mod
         # labelled items whatever their file (it names the version).
         "training_data": {"sha256": file_sha or content_sha, "content_sha256": content_sha,
                           "n_examples": len(examples)},
-        "codebook_examples": codebook,
+        # Files whose items joined the training part of every fold (never measured).
+        "training_extras": extras,
         "cv": {"folds": config.folds, "seed": seed, "method": "stratified k-fold, cross-fitted "
                "calibration and thresholds, pooled decisions", "metrics": cv},
         "thresholds": {

@@ -8,11 +8,14 @@ then hash the text that will actually be stored.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from crawlers.extract import Extracted, guess_language, html_to_text, language_code
 from crawlers.feeds import FeedEntry
 from crawlers.normalize import MAX_URL_LENGTH, absolute_links, canonical_url, content_hash
+from crawlers.pages import PageChange
 from crawlers.sanitize import clean_text, clean_title, plain_text, sanitize_html
+from crawlers.similarity import signature
 from store.records import ChannelSpec, NewItem
 
 # A feed body shorter than this is a teaser: the article page has the text.
@@ -21,6 +24,10 @@ MIN_FULL_CONTENT_CHARS = 400
 MIN_FULL_SUMMARY_CHARS = 1500
 SUMMARY_CHARS = 300
 # Endings that announce a cut text, whatever its length.
+# Dates outside this window are typos, placeholders (1970-01-01) or lies:
+# stored, they would sort an item first or last for ever.
+OLDEST_DATE = datetime(1995, 1, 1, tzinfo=timezone.utc)
+FUTURE_TOLERANCE = timedelta(days=1)  # time zones, clocks a little ahead
 _TEASER_END = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\]|lire la suite|read more|continue reading|en savoir plus)\W*$", re.IGNORECASE)
 
 
@@ -81,6 +88,31 @@ def item_from_page(
     )
 
 
+def item_from_page_change(channel: ChannelSpec, final_url: str, page: Extracted, change: PageChange) -> NewItem:
+    """A watched page's item: the page itself the first time, then what changed.
+
+    Each version gets its own key (the page's canonical URL and the version's
+    fingerprint), so that every meaningful change is one item, and the same
+    change seen twice is one item too.
+    """
+    if change.first:
+        return item_from_page(channel, channel.url, final_url, page)
+    return _finish(
+        channel,
+        url=final_url,
+        canonical=f"{canonical_url(channel.url)}#version-{change.fingerprint[:16]}",
+        title=page.title,
+        summary=change.summary(),
+        text=change.text(),
+        html=change.html(),
+        author=None,
+        language=page.language or channel.language,
+        image=None,
+        published=None,  # the change is dated when it is seen: the item's collection date
+        warnings=page.warnings,
+    )
+
+
 def _summary(entry: FeedEntry, text: str) -> str:
     summary = plain_text(entry.summary)
     if summary and plain_text(entry.content) != summary:
@@ -95,19 +127,20 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(",;:.") + "…"
 
 
-def _finish(channel: ChannelSpec, *, url: str, canonical_from: str | None = None, title: str,
+def _finish(channel: ChannelSpec, *, url: str, canonical_from: str | None = None, canonical: str | None = None, title: str,
             summary: str, text: str, html: str, author, language, image, published,
             warnings: tuple[str, ...]) -> NewItem:
     # Sanitize last: nothing touches the HTML or the title after this.
     text = clean_text(text)
     title = clean_title(title) or _shorten(text.split("\n", 1)[0], 120) or url
+    published, date_warning = plausible_date(published)
     return NewItem(
         channel_id=channel.id,
         actor_id=channel.actor_id,
         url=url,
         # The canonical URL is the link as discovered (not where it redirected):
         # that is what the next crawl checks with `known_urls` before downloading.
-        canonical_url=canonical_url(canonical_from or url),
+        canonical_url=canonical or canonical_url(canonical_from or url),
         title=title,
         summary=summary,
         text=text,
@@ -117,5 +150,19 @@ def _finish(channel: ChannelSpec, *, url: str, canonical_from: str | None = None
         image=image if image and len(image) <= MAX_URL_LENGTH else None,
         published=published,
         content_hash=content_hash(title, text),
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=tuple(dict.fromkeys(warnings + date_warning)),
+        minhash=signature(title, text),
     )
+
+
+def plausible_date(published: datetime | None, now: datetime | None = None) -> tuple[datetime | None, tuple[str, ...]]:
+    """The date, or None and a warning when it is in the future or before the web of news."""
+    if published is None:
+        return None, ()
+    published = published.astimezone(timezone.utc)  # stored in UTC; pages state their own zone
+    now = now or datetime.now(timezone.utc)
+    if published > now + FUTURE_TOLERANCE:
+        return None, (f"publication date in the future ({published:%Y-%m-%d}) ignored",)
+    if published < OLDEST_DATE:
+        return None, (f"implausible publication date ({published:%Y-%m-%d}) ignored",)
+    return published, ()

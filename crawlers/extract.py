@@ -1,16 +1,26 @@
 """Main text and metadata of an article page.
 
-trafilatura finds the article body and most metadata; the page's own
-`<title>`, OpenGraph and `<html lang>` fill what it misses. The result is
-extraction output, not yet sanitized: `crawlers.assemble` merges it with what
-the feed said and sanitizes last.
+trafilatura finds the article body; `crawlers.metadata` reads the title,
+author, date, language and image the page declares (cheaper than
+trafilatura's own metadata pass, see there). The result is extraction
+output, not yet sanitized: `crawlers.assemble` merges it with what the feed
+said and sanitizes last.
+
+Speed and quality (measured with bench/bench_extract.py on the real pages
+of ../shared/data): trafilatura's fast mode (its own extractor only, without
+the comparison with readability and jusText) costs about two thirds of its
+full cascade, and loses text on the pages where its extractor misses part of
+the article. So the fast mode runs first, and the full cascade only when the
+fast text holds less than RESCUE_SHARE of the text of the page's paragraphs
+(about one page in ten): the quality of the full cascade, the cost of the
+fast mode. `fast=True` never rescues, `fast=False` always runs the cascade.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import lxml.html
 import py3langid
@@ -19,12 +29,13 @@ from lxml import etree
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.utils import load_html
 
+from crawlers.metadata import read_metadata
 from crawlers.normalize import resolve_link
 from crawlers.sanitize import clean_text, plain_text
 
-# htmldate gives only the day unless asked for the time as well.
-_DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": True}
-_JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+# Below this share of the page's paragraph text, the fast extraction missed
+# part of the article: the full cascade is run (0.3 to 0.9 measure the same).
+RESCUE_SHARE = 0.5
 _LANG = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
 # Furniture before the title heading (breadcrumbs, badges) is short; more is content.
 MAX_BLOCKS_BEFORE_TITLE = 3
@@ -46,7 +57,7 @@ class Extracted:
     text: str
     html: str  # the main content, links made absolute, not yet sanitized
     author: str | None = None
-    published: datetime | None = None  # UTC
+    published: datetime | None = None  # aware, in the zone the page states
     language: str | None = None
     image: str | None = None
     warnings: tuple[str, ...] = ()
@@ -58,69 +69,134 @@ class Extracted:
         return data
 
 
-def extract_page(html: str | bytes, url: str | None = None) -> Extracted:
+def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = None) -> Extracted:
     """The article in a whole HTML page; missing parts become warnings, never exceptions."""
     tree = load_html(html) if html else None
     if tree is None:
         return Extracted(title="", text="", html="", warnings=("not an HTML page",))
-    page = _page_metadata(tree)  # before trafilatura, which prunes the tree
-    warnings: list[str] = []
-    try:
-        doc = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True, include_formatting=True, include_links=True,
-            include_images=True, include_comments=False, date_extraction_params=_DATE_PARAMS,
-        )
-    except Exception as exc:  # a page that trips the extractor still has its metadata
-        doc = None
-        warnings.append(f"extraction failed: {type(exc).__name__}: {exc}"[:200])
-    title = plain_text(getattr(doc, "title", None) or page["og:title"] or page["title"] or "")
+    page = read_metadata(tree, url)  # before trafilatura, which prunes the tree
+    body, warnings = _article_body(html, tree, url, fast)
+    title = plain_text(page["og:title"] or page["title"] or "")
     text, main_html = "", ""
-    if doc is not None and doc.body is not None and len(doc.body):
-        body = convert_to_html(doc.body).find("body")
-        title = _take_title_heading(body, title)
+    if _chars(body):  # a body may hold text and no element
+        body = convert_to_html(body).find("body")
+        title = _take_title_heading(body, title, plain_text(page["title"] or ""))
+        trim_furniture(body)
         main_html = _inner_html(body)
         text = _element_text(body)
     if not text:
         warnings.append("no main text found in the page")
     if not title:
         warnings.append("no title found in the page")
-    # A date the page states with its time beats htmldate's, which may come
-    # from the URL (/2026/10/06/) and then has the day only.
-    published = parse_date(page["published"]) or parse_date(getattr(doc, "date", None))
-    image = getattr(doc, "image", None) or page["og:image"]
+    image = page["image"]
     return Extracted(
         title=title,
         text=text,
         html=main_html,
-        author=plain_text(getattr(doc, "author", None) or page["author"] or "") or None,
-        published=published,
-        language=page["lang"] or guess_language(text),
+        author=plain_text(page["author"] or "") or None,
+        published=page["published"],
+        language=language_code(page["lang"]) or guess_language(text),
         image=resolve_link(url, image) if (image and url) else image,
         warnings=tuple(warnings),
     )
 
 
-def _page_metadata(tree) -> dict[str, str | None]:
-    def first(xpath: str) -> str | None:
-        found = tree.xpath(xpath)
-        return str(found[0]).strip() or None if found else None
-
-    return {
-        "title": first("//head/title/text()") or first("//title/text()"),
-        "og:title": first("//meta[@property='og:title']/@content"),
-        "og:image": first("//meta[@property='og:image']/@content"),
-        "author": first("//meta[@name='author']/@content"),
-        "published": first("//meta[@property='article:published_time']/@content")
-        or first("//meta[@itemprop='datePublished']/@content")
-        or _json_ld_date(tree),
-        "lang": language_code(
-            first("/html/@lang") or first("//meta[@http-equiv='content-language']/@content")
-            or first("//meta[@property='og:locale']/@content")
-        ),
-    }
+def _article_body(html, tree, url: str | None, fast: bool | None):
+    """The fast extraction, and the full cascade when it missed much of the page (module docstring)."""
+    drop_hidden(tree)
+    paragraphs = _paragraph_chars(tree) if fast is None else 0
+    body, warnings = _main_content(tree, url, fast=fast is not False)
+    if fast is None and _chars(body) < RESCUE_SHARE * paragraphs:
+        tree = load_html(html)  # the first pass pruned the tree it was given
+        drop_hidden(tree)
+        body, warnings = _main_content(tree, url, fast=False)
+    return body, warnings
 
 
-def _take_title_heading(body, title: str) -> str:
+def _main_content(tree, url: str | None, fast: bool):
+    """trafilatura's main content (an XML body, or None) and the warnings to carry."""
+    try:
+        # Links stay in the stored HTML (they lead to the reports and consultations
+        # an article is about); images do not: the lead image is kept apart, and
+        # the others cost a tenth of the extraction time and carry tracking pixels.
+        doc = trafilatura.bare_extraction(
+            tree, url=url, fast=fast, with_metadata=False,
+            include_formatting=True, include_links=True, include_images=False, include_comments=False,
+        )
+    except Exception as exc:  # a page that trips the extractor still has its metadata
+        return None, [f"extraction failed: {type(exc).__name__}: {exc}"[:200]]
+    return getattr(doc, "body", None), []
+
+
+def _chars(body) -> int:
+    return len("".join(body.itertext()).strip()) if body is not None else 0
+
+
+def _paragraph_chars(tree) -> int:
+    return sum(len("".join(p.itertext()).strip()) for p in tree.iter("p"))
+
+
+# What a reader never sees (a closed menu, a modal, a duplicate for screen
+# sizes) is not the article. The page's skeleton is spared: some pages hide
+# their body until a script has run.
+_SKELETON = frozenset({"html", "body", "main", "article"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def drop_hidden(tree) -> None:
+    for element in tree.xpath("//*[@hidden or @style]"):
+        if element.tag in _SKELETON or element.getparent() is None:
+            continue
+        if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
+            element.drop_tree()
+
+
+# A block shorter than this that does not end a sentence is a label, not prose.
+MIN_PROSE_CHARS = 80
+SENTENCE_ENDS = (".", "!", "?", "…", "»", '"', "”", ")", ":", ";")
+
+
+def trim_furniture(body) -> None:
+    """Remove the page furniture that starts and ends the extracted body.
+
+    What trafilatura keeps around an article is often not the article: a
+    language switcher, breadcrumbs and "by X on <date>" links before it;
+    "Related stories" headings with their lists of links, share buttons and
+    "Loading comments…" after it. The body is cut to the blocks from the first
+    to the last that read like prose (a heading just before the first is
+    kept); nothing between them is touched, and a body where nothing reads
+    like prose is left whole.
+    """
+    blocks = list(body)
+    prose = [i for i, element in enumerate(blocks) if _is_prose(element)]
+    if not prose:
+        return
+    first, last = prose[0], prose[-1]
+    while first > 0 and blocks[first - 1].tag in HEADINGS:
+        first -= 1
+    for element in blocks[:first] + blocks[last + 1 :]:
+        body.remove(element)  # with its tail, furniture text too
+    if first:
+        body.text = None
+
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _is_prose(element) -> bool:
+    if element.tag in HEADINGS:
+        return False
+    text = " ".join("".join(element.itertext()).split())
+    if not text:
+        return False
+    links = sum(len(" ".join("".join(a.itertext()).split())) for a in element.iter("a"))
+    if links >= 0.5 * len(text):
+        return False
+    # "Loading comments…", "Read more..." end with dots but are not sentences.
+    return len(text) >= MIN_PROSE_CHARS or (text.endswith(SENTENCE_ENDS) and not text.endswith(("...", "…")))
+
+
+def _take_title_heading(body, title: str, page_title: str = "") -> str:
     """Remove the title heading, and what little comes before it, from the body;
     return the title as the heading spells it.
 
@@ -133,7 +209,7 @@ def _take_title_heading(body, title: str) -> str:
     children = list(body)[: MAX_BLOCKS_BEFORE_TITLE + 1]
     for position, element in enumerate(children):
         heading = plain_text("".join(element.itertext())) if element.tag in ("h1", "h2") else ""
-        if heading and (heading == title or _is_title_with_suffix(title, heading)):
+        if heading and any(heading == t or _is_title_with_suffix(t, heading) for t in (title, page_title) if t):
             before = children[:position]
             if sum(len("".join(e.itertext())) for e in before) + len(body.text or "") <= MAX_CHARS_BEFORE_TITLE:
                 body.text = None
@@ -146,14 +222,6 @@ def _take_title_heading(body, title: str) -> str:
 def _is_title_with_suffix(title: str, heading: str) -> bool:
     rest = title[len(heading):] if title.startswith(heading) else ""
     return bool(rest) and rest.lstrip()[:1] in TITLE_SEPARATORS
-
-
-def _json_ld_date(tree) -> str | None:
-    for script in tree.xpath("//script[@type='application/ld+json']/text()")[:5]:
-        match = _JSON_LD_DATE.search(script)
-        if match:
-            return match.group(1)
-    return None
 
 
 def _inner_html(element) -> str:
@@ -175,19 +243,6 @@ def guess_language(text: str) -> str | None:
         return None
     language, _score = py3langid.classify(text[:5000])
     return language
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """An ISO 8601 date as an aware UTC datetime; a date without zone is taken as UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())  # Python 3.11 reads every ISO 8601 form
-    except (ValueError, OverflowError):
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def html_to_text(html: str) -> str:

@@ -16,6 +16,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as tx
 
 from crawlers.middlewares import RefusedURL
+from crawlers.resolver import REFUSED
+from crawlers.retry import retry_after
 
 
 def describe_failure(failure, request, timeout: float | None = None) -> str:
@@ -27,6 +29,9 @@ def describe_failure(failure, request, timeout: float | None = None) -> str:
         response = exc.response
         retries = response.request.meta.get("retry_times", 0) if response.request else 0
         after = f" (after {retries} retries)" if retries else ""
+        asked = retry_after(response.headers)
+        if asked is not None and response.status in (429, 503):
+            after += f" (asked to retry after {asked:.0f} s)"
         return f"HTTP {response.status} from {response.url}{after}"
     if isinstance(exc, RefusedURL):
         return f"refused {url}: {exc}"
@@ -36,9 +41,13 @@ def describe_failure(failure, request, timeout: float | None = None) -> str:
             return f"forbidden by robots.txt: {url}"
         if "redirection" in message:
             return f"too many redirects from {url}"
+        if "during decompression" in message or "after decompression" in message:
+            return f"response from {url} too large once decompressed, download cancelled"
         return f"not fetched {url}: {message or 'request ignored'}"
     if isinstance(exc, (tx.DNSLookupError, CannotResolveHostError)):
         detail = str(exc).strip()
+        if urlsplit(url).hostname in REFUSED:  # the resolver refused the addresses (IPv4 or IPv6)
+            return f"refused {url}: {REFUSED[urlsplit(url).hostname]}"
         if "private networks" in detail:
             return f"refused {url}: {detail.split(': ', 1)[-1]}"
         return f"cannot resolve the host of {url}"
@@ -51,6 +60,8 @@ def describe_failure(failure, request, timeout: float | None = None) -> str:
         return f"response from {url} too large, download cancelled"
     if isinstance(exc, ResponseDataLossError):
         return f"connection lost before the end of the response from {url}"
+    if _is_tls_error(exc):
+        return f"TLS certificate of {host} not trusted, or TLS failed: {_one_line(exc)}"
     detail = " ".join(str(exc).split())[:200]
     return f"cannot download {url}: {type(exc).__name__}{': ' + detail if detail else ''}"
 
@@ -61,3 +72,14 @@ def is_permanent(failure) -> bool:
     if isinstance(exc, HttpError):
         return exc.response.status in (401, 403, 404, 410, 451)
     return isinstance(exc, IgnoreRequest) and "redirection" not in str(exc)
+
+
+def _is_tls_error(exc) -> bool:
+    """Twisted reports a refused certificate as a ResponseNeverReceived wrapping an OpenSSL error."""
+    reasons = [getattr(r, "value", r) for r in getattr(exc, "reasons", [])] + [exc]
+    return any(type(r).__module__.startswith("OpenSSL") or "SSL" in type(r).__name__ for r in reasons)
+
+
+def _one_line(exc) -> str:
+    reasons = [getattr(r, "value", r) for r in getattr(exc, "reasons", [])] or [exc]
+    return " ".join(str(reasons[0]).split())[:200]

@@ -1,10 +1,16 @@
-"""RSS and Atom feeds, parsed from bytes already downloaded.
+"""RSS, Atom and JSON feeds, parsed from bytes already downloaded.
 
 feedparser is never given a URL: it would fetch it itself, without a timeout,
 the safety checks or the politeness of the crawler, and it opens local file
-paths too. A feed that is not well-formed but still yields entries is used,
-with a warning (most "broken" feeds in the wild are one stray `&` away from
-valid); one that yields nothing is an error for its channel.
+paths too. JSON Feed, which feedparser does not read, is read by `jsonfeed`.
+
+A feed that is not well-formed XML is not trusted to feedparser's lenient
+parser, which glues the pieces of a broken entry to its neighbours (the real
+malformed AFP feed of ../shared/data gives an item made of two dispatches).
+`xmlrepair` first fixes what is unambiguous (a stray `&`, an HTML entity,
+a DOCTYPE); if that is not enough, only the entries that are well-formed on
+their own are kept. Either way the feed carries a warning, which makes the
+channel's result "partial"; a feed from which nothing sound comes is an error.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from xml.sax import SAXException
 
 import feedparser
 
+from crawlers import jsonfeed, xmlrepair
 from crawlers.normalize import resolve_link
 
 
@@ -51,16 +59,21 @@ class ParsedFeed:
 
 def parse_feed(data: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     """Entries of the feed in `data` (fetched from `url`), newest first as the feed lists them."""
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    # Sanitizing and URL resolution happen later, once, on what we keep.
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
-    problem = parsed.get("bozo_exception")
-    if isinstance(problem, BENIGN):
+    if jsonfeed.is_json_feed(data, content_type):
+        try:
+            return ParsedFeed(**jsonfeed.parse(data, url))
+        except jsonfeed.JSONFeedError as exc:
+            raise FeedError(f"not a readable JSON Feed ({exc})") from None
+    parsed = _parse(data, url, content_type)
+    problem = _problem(parsed)
+    warnings: tuple[str, ...] = ()
+    if isinstance(problem, SAXException):
+        parsed, warnings = _recover(data, url, content_type, problem)
         problem = None
-    warnings = (f"malformed feed: {_one_line(problem)}",) if problem else ()
     entries = [e for e in (_entry(raw, url) for raw in parsed.entries) if e is not None]
+    entries, cut = _without_cut_entries(entries)
+    if cut:
+        warnings += (f"malformed feed: {cut} entries with a cut CDATA section left out",)
     if not entries and problem:
         raise FeedError(f"not a readable RSS/Atom feed ({_one_line(problem)})")
     if not entries and not parsed.get("version"):
@@ -71,6 +84,43 @@ def parse_feed(data: bytes, url: str, content_type: str | None = None) -> Parsed
         title=parsed.feed.get("title", ""),
         warnings=warnings,
     )
+
+
+def _parse(data: bytes, url: str, content_type: str | None):
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    # Sanitizing and URL resolution happen later, once, on what we keep.
+    return feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+
+
+def _without_cut_entries(entries: list[FeedEntry]) -> tuple[list[FeedEntry], int]:
+    """Entries whose text holds "<![CDATA[" had a CDATA section cut short that swallowed
+    what followed (see xmlrepair.CUT_CDATA); they are left out whole."""
+    sound = [e for e in entries if "<![CDATA[" not in e.summary and "<![CDATA[" not in e.content]
+    return sound, len(entries) - len(sound)
+
+
+def _problem(parsed):
+    problem = parsed.get("bozo_exception")
+    return None if isinstance(problem, BENIGN) else problem
+
+
+def _recover(data: bytes, url: str, content_type: str | None, problem: Exception):
+    """A sound parse of a feed that is not well-formed, and the warning to carry."""
+    reason = _one_line(problem)
+    repaired = xmlrepair.repair(data)
+    parsed = _parse(repaired, url, content_type)
+    if not isinstance(_problem(parsed), SAXException) and parsed.entries:
+        return parsed, (f"malformed feed, repaired: {reason}",)
+    salvaged = xmlrepair.sound_entries(repaired)
+    if salvaged is not None:
+        kept, dropped = salvaged
+        parsed = _parse(kept, url, content_type)
+        if not isinstance(_problem(parsed), SAXException) and parsed.entries:
+            return parsed, (f"malformed feed: {reason}; {len(parsed.entries)} entries read, "
+                            f"{dropped} broken entries left out",)
+    raise FeedError(f"not a readable RSS/Atom feed ({reason})")
 
 
 def _entry(raw: dict, feed_url: str) -> FeedEntry | None:

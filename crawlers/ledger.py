@@ -29,6 +29,9 @@ class Tally:
     error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    retry_after: float | None = None  # seconds a 429/503 asked us to wait
+    page_hash: str | None = None  # watched pages: the version to remember
+    page_text: str | None = None
     # False when part of the channel was left for later (failed or over-budget
     # articles): the next crawl must then read the channel again, not get a 304.
     complete: bool = True
@@ -47,6 +50,10 @@ class Tally:
             error=self.error,
             etag=self.etag if keep else None,
             last_modified=self.last_modified if keep else None,
+            retry_after=self.retry_after if self.status == "error" else None,
+            # A version is remembered only once its item is stored.
+            page_hash=self.page_hash if self.status != "error" else None,
+            page_text=self.page_text if self.status != "error" else None,
         )
 
 
@@ -54,6 +61,9 @@ class Ledger:
     def __init__(self, channels: list[ChannelSpec], on_result: Callable[[ChannelResult], None] = lambda r: None):
         self.tallies = {c.id: Tally(c) for c in channels}
         self._on_result = on_result
+        # The first failure of the store itself (a full disk…): the crawl's work
+        # is lost whatever the channels did, and the run must say so.
+        self.store_error: str | None = None
 
     def __getitem__(self, channel_id: int) -> Tally:
         return self.tallies[channel_id]
@@ -73,6 +83,13 @@ class Ledger:
         if tally.status != "error":  # the first failure is the cause; later ones follow from it
             tally.status, tally.error = "error", message
 
+    def warn_channel(self, channel_id: int, message: str) -> None:
+        """Items were collected, but something is wrong that staff should see (a
+        malformed feed read in part): the channel's result is "partial"."""
+        tally = self.tallies[channel_id]
+        if tally.status == "ok":
+            tally.status, tally.error = "partial", message
+
     def fail_article(self, channel_id: int) -> None:
         tally = self.tallies[channel_id]
         tally.errors += 1
@@ -87,9 +104,10 @@ class Ledger:
         tally.new += new
         tally.duplicates += duplicates
 
-    def items_lost(self, channel_id: int, count: int, message: str) -> None:
+    def items_lost(self, channel_id: int, count: int, message: str, store_error: str | None = None) -> None:
         self.tallies[channel_id].buffered -= count
         self.fail_channel(channel_id, message)
+        self.store_error = self.store_error or store_error
 
     def report_ready(self) -> None:
         for channel_id in self.tallies:

@@ -9,6 +9,7 @@ middlewares schedule as new requests.
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -18,6 +19,7 @@ from crawlers.resolver import ALLOW_PRIVATE_SETTING
 from crawlers.safety import UnsafeURL, check_host, host_of
 
 PRIORITY = 40  # lower runs first: before OffsiteMiddleware (50) and RobotsTxtMiddleware (100)
+SLOT_PRIORITY = 45
 
 
 class RefusedURL(IgnoreRequest):
@@ -64,3 +66,20 @@ def _problem(host: str) -> str | None:
     except UnsafeURL as exc:
         return exc.reason
     return None
+
+
+class SiteSlotMiddleware:
+    """One politeness slot (delay, concurrency, AutoThrottle) per site, a site
+    being a scheme, host and port.
+
+    Scrapy keys its slots on the host name alone, so every site served from
+    one address on different ports (the fixture web on 127.0.0.1, an
+    institution's services on :8080 and :443) would share one slot and wait
+    for each other. Set on every request, redirect hops included, since a
+    redirected request inherits the slot of the URL it came from.
+    """
+
+    def process_request(self, request):
+        parts = urlsplit(request.url)
+        request.meta["download_slot"] = f"{parts.scheme}://{parts.netloc.lower()}"
+        return None

@@ -2,9 +2,10 @@
 
 One transaction per item is 5-60x slower on SQLite than one per batch
 (perf-notes), so items are buffered and written 50 or more at a time, and the
-rest when the spider closes. `store.items.ingest` returns counts for a whole
-call, so a batch is written as one call per channel to keep per-channel
-new/duplicate counts exact.
+rest when the spider closes. `store.items.ingest_items` says what became of
+each item, so one transaction serves every channel of the batch; if it fails,
+the batch is written again channel by channel, so that one channel's bad
+item costs that channel only.
 """
 
 from __future__ import annotations
@@ -43,15 +44,43 @@ class IngestPipeline:
 
     def flush(self) -> None:
         batch, self.buffer = self.buffer, []
-        ledger = self.spider.ledger
-        by_channel = lambda item: item.channel_id  # noqa: E731
-        for channel_id, group in groupby(sorted(batch, key=by_channel), key=by_channel):
-            items = list(group)
+        if batch:
             try:
-                new, duplicates = self.spider.store_items(items)
-            except Exception as exc:  # the store failing must not hide what the crawl found
-                reason = " ".join(str(exc).split())[:200]
-                ledger.items_lost(channel_id, len(items), f"could not store {len(items)} items: {reason}")
-            else:
-                ledger.items_written(channel_id, len(items), new, duplicates)
-        ledger.report_ready()
+                self._written(batch, self.spider.store_items(batch))
+            except Exception:  # noqa: BLE001 - retried per channel below, where the error is reported
+                for _channel_id, group in groupby(sorted(batch, key=_channel), key=_channel):
+                    self._write_channel(list(group))
+        self.spider.ledger.report_ready()
+
+    def _write_channel(self, items: list) -> None:
+        try:
+            results = self.spider.store_items(items)
+        except Exception as exc:  # the store failing must not hide what the crawl found
+            reason = " ".join(str(exc).split())[:200]
+            self.spider.ledger.items_lost(items[0].channel_id, len(items), f"could not store {len(items)} items: {reason}",
+                                          store_error=_database_message(exc) if _is_operational(exc) else None)
+        else:
+            self._written(items, results)
+
+    def _written(self, items: list, results: list) -> None:
+        counts: dict[int, list[int]] = {}
+        for item, result in zip(items, results):
+            tally = counts.setdefault(item.channel_id, [0, 0, 0])
+            tally[0] += 1
+            tally[1 if result.status == "new" else 2] += 1
+        for channel_id, (count, new, duplicates) in counts.items():
+            self.spider.ledger.items_written(channel_id, count, new, duplicates)
+
+
+def _channel(item) -> int:
+    return item.channel_id
+
+
+def _is_operational(exc: Exception) -> bool:
+    """The database itself failed (disk full, unreachable, locked too long), not one item."""
+    return type(exc).__name__ in ("OperationalError", "InterfaceError", "StoreError")
+
+
+def _database_message(exc: Exception) -> str:
+    """The database's own words (SQLAlchemy wraps them in a longer line)."""
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]

@@ -35,6 +35,9 @@ class CrawlConfig:
     max_bytes: int = 10_000_000
     max_articles_per_channel: int = 50
     deadline: float = 3600.0  # seconds for the whole crawl
+    retry_backoff: float = 1.0  # seconds before the first retry, doubled for each next one
+    retry_after_max: float = 60.0  # longest Retry-After waited for within a crawl
+    extract_workers: int = -1  # extraction processes beside Scrapy's; -1: one per core, 0: none
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class CrawlReport:
     errors: int
     duration: float
     channels: list[ChannelResult]
+    requests: int = 0  # HTTP requests sent (robots.txt, retries and redirects included)
+    bytes: int = 0  # response bytes received
+    store_error: str | None = None  # the store itself failed (disk full…): what was collected is lost
 
     def to_json(self) -> dict:
         return {
@@ -53,6 +59,8 @@ class CrawlReport:
             "duplicates": self.duplicates,
             "errors": self.errors,
             "duration": round(self.duration, 3),
+            "requests": self.requests,
+            "bytes": self.bytes,
             "channels": [
                 {
                     "id": c.channel_id,
@@ -73,14 +81,15 @@ def crawl(store_url: str, channels: list[ChannelSpec], config: CrawlConfig) -> C
     """Crawl `channels` into the store at `store_url`; the report says what happened to each."""
     started = time.monotonic()
     results: dict[int, ChannelResult] = {}
+    stats: dict = {}
     failure = None
     if channels:
-        failure = _run_child(store_url, channels, config, results)
-    return build_report(channels, results, failure, time.monotonic() - started)
+        failure = _run_child(store_url, channels, config, results, stats)
+    return build_report(channels, results, failure, time.monotonic() - started, stats)
 
 
 def build_report(channels: list[ChannelSpec], results: dict[int, ChannelResult],
-                 failure: str | None, duration: float) -> CrawlReport:
+                 failure: str | None, duration: float, stats: dict | None = None) -> CrawlReport:
     reason = failure or "the crawl process ended without reporting this channel"
     ordered = [
         results.get(c.id) or ChannelResult(channel_id=c.id, url=c.url, status="error", error=reason)
@@ -93,10 +102,13 @@ def build_report(channels: list[ChannelSpec], results: dict[int, ChannelResult],
         errors=sum(r.errors + (r.status == "error") for r in ordered),
         duration=duration,
         channels=ordered,
+        requests=(stats or {}).get("requests", 0),
+        bytes=(stats or {}).get("bytes", 0),
+        store_error=(stats or {}).get("store_error"),
     )
 
 
-def _run_child(store_url, channels, config, results: dict[int, ChannelResult]) -> str | None:
+def _run_child(store_url, channels, config, results: dict[int, ChannelResult], stats: dict) -> str | None:
     """Run the crawl in a child process, filling `results`; returns why it failed, if it did."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
@@ -108,11 +120,11 @@ def _run_child(store_url, channels, config, results: dict[int, ChannelResult]) -
     child.start()
     sender.close()  # the child holds the only writing end: EOF means it is gone
     try:
-        ended, failure = _listen(receiver, results, time.monotonic() + config.deadline)
+        ended, failure = _listen(receiver, results, stats, time.monotonic() + config.deadline)
         if not ended:
             failure = f"the crawl took longer than its {config.deadline:g} s limit and was stopped"
             child.terminate()  # SIGTERM: Scrapy stops cleanly, writes and reports what it has
-            _listen(receiver, results, time.monotonic() + TERMINATE_GRACE)
+            _listen(receiver, results, stats, time.monotonic() + TERMINATE_GRACE)
     finally:
         _stop(child)
         receiver.close()
@@ -121,7 +133,7 @@ def _run_child(store_url, channels, config, results: dict[int, ChannelResult]) -
     return failure
 
 
-def _listen(receiver, results: dict[int, ChannelResult], until: float) -> tuple[bool, str | None]:
+def _listen(receiver, results: dict[int, ChannelResult], stats: dict, until: float) -> tuple[bool, str | None]:
     """Collect the child's messages until it is done or gone (True) or `until` passes (False)."""
     failure = None
     while (left := until - time.monotonic()) > 0:
@@ -133,6 +145,8 @@ def _listen(receiver, results: dict[int, ChannelResult], until: float) -> tuple[
             return True, failure
         if kind == "channel":
             results[payload.channel_id] = payload
+        elif kind == "stats":
+            stats.update(payload)
         elif kind == "failed":
             failure = f"the crawl failed: {payload}"
         elif kind == "done":
@@ -155,7 +169,8 @@ def _child_main(store_url: str, channels: list[ChannelSpec], config: CrawlConfig
     try:
         from crawlers.crawl_process import run_crawl  # Scrapy and Twisted load here, not in the caller
 
-        run_crawl(store_url, channels, config, on_result=lambda r: sender.send(("channel", r)), stop_at=stop_at)
+        run_crawl(store_url, channels, config, on_result=lambda r: sender.send(("channel", r)), stop_at=stop_at,
+                  on_stats=lambda s: sender.send(("stats", s)))
         sender.send(("done", None))
     except BaseException as exc:
         sender.send(("failed", " ".join(f"{type(exc).__name__}: {exc}".split())[:300]))

@@ -87,3 +87,29 @@ def check_url(url: str, allow_private: bool) -> None:
     host = host_of(url)
     if not allow_private:
         check_host(host)
+
+
+# Names that only ever mean this machine or its local network.
+LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def check_saved_url(url: str, allow_private: bool) -> str | None:
+    """The check when a source is saved: UnsafeURL if the URL is not http(s) or
+    reaches a non-public address; a warning (returned) when the host cannot be
+    resolved now, which a registry imported offline must tolerate: every
+    request is checked again at crawl time anyway."""
+    host = host_of(url)
+    if allow_private:
+        return None
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(LOCAL_NAMES[1:]):
+        raise UnsafeURL(f"{host} is a local name; private networks are not crawled")
+    try:
+        addresses = resolve(host)
+    except UnsafeURL as exc:
+        return exc.reason
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            raise UnsafeURL(f"{host} resolves to a {problem}; private networks are not crawled")
+    return None

@@ -1,10 +1,10 @@
 """The one spider: it reads every channel of the crawl and follows their articles.
 
 Callbacks stay thin (fetching is fast; parsing and extraction are the cost):
-they hand bytes to `feeds`, `listing` and `extract`, turn the results into
-`NewItem`s with `assemble`, and tell the `Ledger` what happened. Every request
-carries its channel id, and every outcome (answer, failure, drop) is counted
-against it, so that each channel gets a result even when others fail.
+they hand bytes to the worker pool (`crawlers.workers`, running
+`crawlers.jobs`), and tell the `Ledger` what happened. Every request carries
+its channel id, and every outcome (answer, failure, drop) is counted against
+it, so that each channel gets a result even when others fail.
 """
 
 from __future__ import annotations
@@ -14,18 +14,23 @@ from typing import Callable
 import scrapy
 from scrapy import signals
 
-from crawlers.assemble import item_from_entry, item_from_page, needs_article_page
-from crawlers.extract import extract_page
+from crawlers import jobs
+from crawlers.assemble import item_from_entry
 from crawlers.failures import describe_failure, is_permanent
-from crawlers.feeds import FeedEntry, FeedError, parse_feed
+from crawlers.feeds import FeedEntry, FeedError
 from crawlers.ledger import Ledger
 from crawlers.listing import MAX_LISTING_PAGES, ListingError, parse_listing
 from crawlers.normalize import canonical_url
+from crawlers.pages import PageError
+from crawlers.retry import retry_after
+from crawlers.sitemaps import MAX_CHILD_SITEMAPS, SitemapError, select_pages
+from crawlers.workers import Workers
 from store.records import ChannelSpec
 
-SUPPORTED_KINDS = ("feed", "listing", "page")
+SUPPORTED_KINDS = ("feed", "listing", "sitemap", "page")
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 KNOWN_URLS_CHUNK = 500  # well under the bound-parameter limits of SQLite and PostgreSQL
+CHANNEL_ERRORS = (FeedError, ListingError, SitemapError, PageError)
 
 
 class WatchSpider(scrapy.Spider):
@@ -36,9 +41,11 @@ class WatchSpider(scrapy.Spider):
         channels: list[ChannelSpec],
         ledger: Ledger,
         known_urls: Callable[[list[str]], set[str]],
-        store_items: Callable[[list], tuple[int, int]],
+        store_items: Callable[[list], list],  # NewItems -> store.records.Ingested, in order
+        workers: Workers | None = None,
         max_articles_per_channel: int = 50,
         timeout: float | None = None,
+        max_bytes: int = 10_000_000,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -46,8 +53,10 @@ class WatchSpider(scrapy.Spider):
         self.ledger = ledger
         self.known_urls = known_urls
         self.store_items = store_items  # used by crawlers.pipelines.IngestPipeline
+        self.workers = workers or Workers(0)
         self.max_articles = max_articles_per_channel
         self.timeout = timeout
+        self.max_bytes = max_bytes
         self.claimed: set[str] = set()  # canonical URLs requested or collected in this crawl
 
     @classmethod
@@ -60,7 +69,7 @@ class WatchSpider(scrapy.Spider):
     async def start(self):
         for channel in self.channels.values():
             if channel.kind not in SUPPORTED_KINDS:
-                self.ledger.fail_channel(channel.id, f"channel kind {channel.kind!r} is not crawled yet")
+                self.ledger.fail_channel(channel.id, f"channel kind {channel.kind!r} is not crawled")
                 continue
             yield self._request(channel.id, channel.url, self.parse_channel, self.channel_failed,
                                 headers=_validators(channel), meta={"handle_httpstatus_list": [304]})
@@ -95,6 +104,9 @@ class WatchSpider(scrapy.Spider):
     def channel_failed(self, failure):
         request = failure.request
         channel_id = request.meta["channel"]
+        response = getattr(failure.value, "response", None)
+        if response is not None:
+            self.ledger[channel_id].retry_after = retry_after(response.headers)
         self.ledger.fail_channel(channel_id, describe_failure(failure, request, self.timeout))
         self.ledger.request_done(channel_id)
 
@@ -108,7 +120,7 @@ class WatchSpider(scrapy.Spider):
         entry = request.meta.get("entry")
         try:
             reason = describe_failure(failure, request, self.timeout)
-            if entry is not None and is_permanent(failure):
+            if entry is not None and (entry.summary or entry.content) and is_permanent(failure):
                 # The page will not come (gone, forbidden): keep what the feed said.
                 warning = f"article page not fetched ({reason}); feed text only"
                 channel = self.channels[channel_id]
@@ -121,7 +133,7 @@ class WatchSpider(scrapy.Spider):
 
     # --- channels -------------------------------------------------------------------
 
-    def parse_channel(self, response):
+    async def parse_channel(self, response):
         channel_id = self._answered(response)
         channel = self.channels[channel_id]
         try:
@@ -131,40 +143,43 @@ class WatchSpider(scrapy.Spider):
             tally = self.ledger[channel_id]
             tally.etag = _header(response, b"ETag")
             tally.last_modified = _header(response, b"Last-Modified")
-            if channel.kind == "feed":
-                yield from self._read_feed(channel, response)
-            elif channel.kind == "listing":
-                yield from self._read_listing(channel, response, page_number=1)
-            else:
-                yield from self._read_page(channel, response)
-        except (FeedError, ListingError) as exc:
+            read = {"feed": self._read_feed, "listing": self._read_listing, "sitemap": self._read_sitemap,
+                    "page": self._read_page}[channel.kind]
+            async for output in read(channel, response):
+                yield output
+        except CHANNEL_ERRORS as exc:
             self.ledger.fail_channel(channel_id, str(exc))
         except Exception as exc:  # a bug or a hostile document must not stop the other channels
             self.ledger.fail_channel(channel_id, f"cannot read {response.url}: {type(exc).__name__}: {exc}")
         finally:
             self.ledger.request_done(channel_id)
 
-    def _read_feed(self, channel: ChannelSpec, response):
-        content_type = _header(response, b"Content-Type")
-        feed = parse_feed(response.body, response.url, content_type)
-        entries: dict[str, FeedEntry] = {}
-        for entry in feed.entries:  # newest first, as feeds list them: the budget goes to recent news
-            entries.setdefault(canonical_url(entry.link), entry)
-        fresh = self._unclaimed(channel, list(entries))
-        for key in fresh:
-            entry = entries[key]
-            if not needs_article_page(entry):
-                yield self._collected(item_from_entry(channel, entry, feed.language, feed.warnings))
+    async def _read_feed(self, channel: ChannelSpec, response):
+        feed, needs_page = await self.workers.run(jobs.read_feed, response.body, response.url,
+                                                  _header(response, b"Content-Type"))
+        if feed.warnings:
+            self.ledger.warn_channel(channel.id, feed.warnings[0])
+        entries: dict[str, tuple[FeedEntry, bool]] = {}
+        for entry, needs in zip(feed.entries, needs_page):  # newest first: the budget goes to recent news
+            entries.setdefault(canonical_url(entry.link), (entry, needs))
+        whole = []
+        for key in self._unclaimed(list(entries)):
+            entry, needs = entries[key]
+            if not needs:
+                whole.append(entry)
             elif self._article_budget_left(channel.id):
                 yield self._article_request(channel.id, entry.link, entry=entry, feed_language=feed.language,
                                             warnings=feed.warnings)
             else:
                 self.ledger[channel.id].complete = False  # the rest waits for the next crawl
+        if whole:
+            for item in await self.workers.run(jobs.items_from_entries, channel, whole, feed.language, feed.warnings):
+                yield self._collected(item)
 
-    def _read_listing(self, channel: ChannelSpec, response, page_number: int):
+    async def _read_listing(self, channel: ChannelSpec, response, page_number: int = 1):
         listing = parse_listing(response.selector, response.url, channel.selectors)
         by_key = {canonical_url(link): link for link in listing.links}
-        fresh = self._unclaimed(channel, list(by_key))
+        fresh = self._unclaimed(list(by_key))
         for key in fresh:
             if self._article_budget_left(channel.id):
                 yield self._article_request(channel.id, by_key[key])
@@ -176,23 +191,54 @@ class WatchSpider(scrapy.Spider):
             yield self._request(channel.id, listing.next_page, self.parse_next_page, self.next_page_failed,
                                 meta={"page_number": page_number + 1})
 
-    def _read_page(self, channel: ChannelSpec, response):
-        # A watched page is its own article; once stored it is not stored again
-        # (the store keeps one item per canonical URL).
-        if self._unclaimed(channel, [canonical_url(channel.url)]):
-            yield from self._item_from_response(channel, response, channel.url, entry=None, warnings=())
+    async def _read_sitemap(self, channel: ChannelSpec, response, child: bool = False):
+        sitemap = await self.workers.run(jobs.read_sitemap, response.body, response.url, self.max_bytes)
+        if not child:  # an index: its newest sitemaps, one level down only
+            for index in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
+                yield self._request(channel.id, index.url, self.parse_child_sitemap, self.next_page_failed)
+        selectors = channel.selectors or {}
+        pages = {canonical_url(p.url): p for p in
+                 select_pages(sitemap, channel.url, selectors.get("include"), selectors.get("exclude"))}
+        for key in self._unclaimed(list(pages)):
+            # Beyond the budget are the oldest pages of the site: not news, not
+            # worth a later crawl either (the channel stays "complete").
+            if self._article_budget_left(channel.id):
+                page = pages[key]
+                hint = FeedEntry(link=page.url, title=page.title, published=page.published)
+                yield self._article_request(channel.id, page.url, entry=hint)
 
-    def parse_next_page(self, response):
+    async def _read_page(self, channel: ChannelSpec, response):
+        if not _is_html(response):
+            raise PageError(f"the watched page {response.url} is not HTML")
+        item, page_hash, page_text = await self.workers.run(jobs.watched_page, channel, response.url, response.body)
+        tally = self.ledger[channel.id]
+        tally.page_hash, tally.page_text = page_hash, page_text  # kept only if the channel ends well
+        if item is not None:
+            yield self._collected(item)
+
+    async def parse_next_page(self, response):
         channel_id = self._answered(response)
         try:
-            yield from self._read_listing(self.channels[channel_id], response, response.meta["page_number"])
+            async for output in self._read_listing(self.channels[channel_id], response, response.meta["page_number"]):
+                yield output
         except Exception as exc:  # page 1 was read: a bad later page costs only its own articles
             self.logger.warning("cannot read listing page %s: %s", response.url, exc)
             self.ledger.fail_article(channel_id)
         finally:
             self.ledger.request_done(channel_id)
 
-    def _unclaimed(self, channel: ChannelSpec, keys: list[str]) -> list[str]:
+    async def parse_child_sitemap(self, response):
+        channel_id = self._answered(response)
+        try:
+            async for output in self._read_sitemap(self.channels[channel_id], response, child=True):
+                yield output
+        except Exception as exc:  # the index was read: a bad child costs only its own pages
+            self.logger.warning("cannot read sitemap %s: %s", response.url, exc)
+            self.ledger.fail_article(channel_id)
+        finally:
+            self.ledger.request_done(channel_id)
+
+    def _unclaimed(self, keys: list[str]) -> list[str]:
         """The canonical URLs neither stored already nor taken by this crawl, in order."""
         candidates = [k for k in keys if k not in self.claimed]
         stored: set[str] = set()
@@ -212,30 +258,31 @@ class WatchSpider(scrapy.Spider):
         meta["link"] = link
         return self._request(channel_id, link, self.parse_article, self.article_failed, meta=meta)
 
-    def parse_article(self, response):
+    async def parse_article(self, response):
         channel_id = self._answered(response)
         meta = response.meta
+        channel = self.channels[channel_id]
+        entry, warnings = meta.get("entry"), tuple(meta.get("warnings", ()))
         try:
-            yield from self._item_from_response(self.channels[channel_id], response, meta["link"],
-                                                meta.get("entry"), tuple(meta.get("warnings", ())))
+            if _is_html(response):
+                yield self._collected(await self.workers.run(
+                    jobs.item_from_article, channel, meta["link"], response.url, response.body, entry, warnings))
+            elif entry is not None and (entry.summary or entry.content):
+                shown = (_header(response, b"Content-Type") or "unknown type").split(";")[0]
+                warnings += (f"article is {shown}, not HTML; feed text only",)
+                yield self._collected(item_from_entry(channel, entry, meta.get("feed_language"), warnings))
+            else:
+                self.ledger.fail_article(channel_id)
         except Exception as exc:  # one odd page must not cost the channel
             self.logger.warning("cannot extract %s: %s: %s", response.url, type(exc).__name__, exc)
             self.ledger.fail_article(channel_id)
         finally:
             self.ledger.request_done(channel_id)
 
-    def _item_from_response(self, channel: ChannelSpec, response, link: str, entry: FeedEntry | None,
-                            warnings: tuple[str, ...]):
-        content_type = response.headers.get(b"Content-Type") or b"text/html"
-        if any(t in content_type.lower() for t in HTML_TYPES) and hasattr(response, "text"):
-            page = extract_page(response.text, response.url)
-            yield self._collected(item_from_page(channel, link, response.url, page, entry, warnings))
-        elif entry is not None:
-            shown = content_type.decode("latin-1").split(";")[0]
-            warnings += (f"article is {shown}, not HTML; feed text only",)
-            yield self._collected(item_from_entry(channel, entry, response.meta.get("feed_language"), warnings))
-        else:
-            self.ledger.fail_article(channel.id)
+
+def _is_html(response) -> bool:
+    content_type = response.headers.get(b"Content-Type") or b"text/html"
+    return any(t in content_type.lower() for t in HTML_TYPES) and hasattr(response, "text")
 
 
 def _validators(channel: ChannelSpec) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, func, select, update
@@ -39,41 +39,71 @@ def ingest_items(engine: Engine, items: list[NewItem]) -> list[Ingested]:
     """Store new items; one result per item, in order.
 
     A duplicate is an item whose canonical URL or non-empty content hash is
-    already stored. The insert is `ON CONFLICT DO NOTHING` on the canonical
-    URL, so two crawlers writing at once still store each item once. A new
-    item with a MinHash signature joins the story of its near-duplicates
-    (store.stories), in the same transaction.
+    already stored (or comes earlier in `items`). The rows are written with
+    one multi-row `INSERT … ON CONFLICT DO NOTHING` on the canonical URL, so
+    two crawlers writing at once still store each item once. New items join
+    the story of their near-duplicates (store.stories), in the same
+    transaction.
     """
     if not items:
         return []
-    insert = _INSERTS[engine.dialect.name]
-    results: list[Ingested] = []
+    statement = (_INSERTS[engine.dialect.name](Item)
+                 .on_conflict_do_nothing(index_elements=["canonical_url"])
+                 .returning(Item.id, Item.canonical_url))  # only the rows actually inserted come back
     with transaction(engine) as session:
         hashes = {i.content_hash for i in items if i.content_hash}
-        seen_hashes = dict(session.execute(select(Item.content_hash, Item.id).where(Item.content_hash.in_(hashes))).all())
-        for item in items:
-            if item.content_hash and item.content_hash in seen_hashes:
-                results.append(Ingested(seen_hashes[item.content_hash], "duplicate-content"))
-                continue
-            row = asdict(item)
-            row["warnings"] = list(row["warnings"])
-            row["minhash"] = list(row["minhash"]) or None
-            stmt = (
-                insert(Item)
-                .values(**row)
-                .on_conflict_do_nothing(index_elements=["canonical_url"])
-                .returning(Item.id)  # rowcount is not reliable for DO NOTHING on every driver
-            )
-            inserted = session.execute(stmt).first()
-            if inserted is None:
-                results.append(Ingested(None, "duplicate-url"))
-                continue
-            date = item.published or datetime.now(timezone.utc)
-            story_id = stories.link_item(session, inserted[0], item.minhash, item.title, date)
-            results.append(Ingested(inserted[0], "new", story_id))
+        stored_hashes = dict(session.execute(select(Item.content_hash, Item.id).where(Item.content_hash.in_(hashes))).all())
+        verdicts, rows = _sort_out(items, stored_hashes)
+        inserted = dict((url, item_id) for item_id, url in session.execute(statement, rows)) if rows else {}
+        results = [_result(verdict, inserted) for verdict in verdicts]
+        now = datetime.now(timezone.utc)
+        fresh = [stories.Fresh(r.item_id, i.minhash, i.title, i.published or now)
+                 for r, i in zip(results, items) if r.status == "new"]
+        linked = stories.link_items(session, fresh)
+    return [replace(r, story_id=linked.get(r.item_id)) if r.status == "new" else r for r in results]
+
+
+def _sort_out(items: list[NewItem], stored_hashes: dict[str, int]) -> tuple[list, list[dict]]:
+    """Per item: an Ingested for a duplicate of a stored item, or (status, the
+    canonical URL of the row that decides); and the rows to write."""
+    verdicts: list = []
+    rows: list[dict] = []
+    urls: set[str] = set()
+    hashes: dict[str, str] = {}  # content hash -> canonical URL, in this batch
+    for item in items:
+        if item.content_hash and item.content_hash in stored_hashes:
+            verdicts.append(Ingested(stored_hashes[item.content_hash], "duplicate-content"))
+        elif item.content_hash in hashes:  # the same words earlier in this batch
+            verdicts.append(("duplicate-content", hashes[item.content_hash]))
+        elif item.canonical_url in urls:
+            verdicts.append(("duplicate-url", item.canonical_url))
+        else:
+            verdicts.append(("new", item.canonical_url))
+            rows.append(_row(item))
+            urls.add(item.canonical_url)
             if item.content_hash:
-                seen_hashes[item.content_hash] = inserted[0]
-    return results
+                hashes[item.content_hash] = item.canonical_url
+    return verdicts, rows
+
+
+def _result(verdict, inserted: dict[str, int]) -> Ingested:
+    if isinstance(verdict, Ingested):
+        return verdict
+    status, url = verdict
+    if status == "new" and url not in inserted:
+        return Ingested(None, "duplicate-url")  # stored meanwhile, or before
+    return Ingested(inserted.get(url), status)
+
+
+_FIELDS = tuple(f.name for f in fields(NewItem))
+
+
+def _row(item: NewItem) -> dict:
+    # Not dataclasses.asdict, which deep-copies every value: a third of the cost of a write.
+    row = {name: getattr(item, name) for name in _FIELDS}
+    row["warnings"] = list(item.warnings)
+    row["minhash"] = list(item.minhash) or None
+    return row
 
 
 def to_classify(engine: Engine, limit: int | None = None) -> list[ItemToClassify]:

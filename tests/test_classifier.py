@@ -147,6 +147,9 @@ def test_the_shipped_files_are_small_and_described():
     assert set(meta["cv"]["metrics"]) == {"relevance", "purpose", "themes", "kind"}
     assert set(meta["thresholds"]["themes"]) == {x.slug for x in THEMES}
     assert meta["sklearn_version"]
+    # what joined every fold's training part, with counts and checksums
+    assert {"examples.jsonl", "afp-extra.jsonl", "other-extra.jsonl"} <= set(meta["training_extras"])
+    assert all(x["n_examples"] > 0 and len(x["sha256"]) == 64 for x in meta["training_extras"].values())
 
 
 # --- persistence ----------------------------------------------------------------------
@@ -284,13 +287,16 @@ def test_evaluate_on_a_case_computed_by_hand():
 # 5-fold cross-validated figures on train.jsonl, pinned a little below what the
 # model measured when the floor was set (see the metadata of the shipped
 # model). Lowering a floor needs a reason written in the commit message.
-FLOORS = {  # measured 2026-11-25 (seed 0): .825 / .787, .677 / .645, .488 / .696
-    ("relevance", "macro_f1"): 0.80,
-    ("purpose", "accuracy"): 0.75,
-    ("purpose", "macro_f1"): 0.63,
-    ("themes", "micro_f1"): 0.61,
-    ("themes", "macro_f1"): 0.45,
-    ("kind", "macro_f1"): 0.63,
+# Raised 2026-11-25 when the labelled extras (classifier/labels) joined every
+# fold's training part and C went to 30: measured (seed 0) .867 / .818, .707 /
+# .696, .583 / .786 (before: .825 / .787, .677 / .645, .488 / .696).
+FLOORS = {
+    ("relevance", "macro_f1"): 0.84,
+    ("purpose", "accuracy"): 0.79,
+    ("purpose", "macro_f1"): 0.66,
+    ("themes", "micro_f1"): 0.66,
+    ("themes", "macro_f1"): 0.54,
+    ("kind", "macro_f1"): 0.74,
 }
 
 

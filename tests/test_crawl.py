@@ -26,7 +26,7 @@ FURNITURE = ("Mentions légales", "Politique de confidentialité", "Articles ré
 
 def fast_config(**changes) -> CrawlConfig:
     values = dict(user_agent="veille-tests (+https://example.org/veille)", allow_private_networks=True,
-                  delay=0.0, timeout=5.0, deadline=60.0)
+                  delay=0.0, timeout=5.0, deadline=60.0, retry_backoff=0.05)
     return CrawlConfig(**{**values, **changes})
 
 
@@ -318,7 +318,8 @@ def test_report_json_shape(store, web):
     register_demo_sites(engine, web)
     channels = [c for c in sources.channel_specs(engine) if c.url.endswith(".atom")]
     data = crawl(url, channels, fast_config()).to_json()
-    assert set(data) == {"fetched", "new", "duplicates", "errors", "duration", "channels"}
+    assert set(data) == {"fetched", "new", "duplicates", "errors", "duration", "requests", "bytes", "channels"}
+    assert data["requests"] == 2 and data["bytes"] > 1000  # robots.txt and the feed
     [channel] = data["channels"]
     assert {"id", "url", "status", "error", "fetched", "new", "duplicates"} <= set(channel)
     assert channel["status"] == "ok" and channel["new"] == data["new"] > 0

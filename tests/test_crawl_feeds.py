@@ -90,3 +90,80 @@ def test_listing_links_are_absolute_unique_and_http_only():
     listing = parse_listing(page, "https://a.example/actu/", {"next": "a.next::attr(href)"})
     assert listing.links == ["https://a.example/a?utm_source=x", "https://a.example/actu/b"]
     assert listing.next_page == "https://a.example/actu/?page=2"
+
+
+# --- JSON Feed, malformed real feeds, sitemaps ------------------------------------------
+
+from tests.conftest import shared_path  # noqa: E402
+
+
+def test_a_real_json_feed_reads_like_rss():
+    data = shared_path("trafilatura-eval-fr", "feeds_and_sitemaps", "feed.json").read_bytes()
+    feed = parse_feed(data, "https://feeds.npr.org/1019/feed.json", "application/json")
+    assert len(feed.entries) == 25 and feed.title == "Technology" and not feed.warnings
+    first = feed.entries[0]
+    assert first.link.startswith("https://www.npr.org/2021/10/29/1050315385/")
+    assert first.published == datetime(2021, 10, 29, 14, 26, tzinfo=timezone.utc)
+    assert first.author and first.title and first.content.startswith("<p>")
+
+
+def test_a_json_feed_without_items_or_version_is_an_error():
+    with pytest.raises(FeedError, match="JSON Feed"):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "title": "x"}', "https://a.example/f.json",
+                   "application/feed+json")
+    with pytest.raises(FeedError):
+        parse_feed(b'{"hello": "world"}', "https://a.example/f.json", "application/json")
+
+
+def test_the_real_malformed_afp_feed_keeps_its_sound_entries_only():
+    snapshots = shared_path("afp-an-rss", "snapshots")
+    feed = parse_feed((snapshots / "MALFORMED_afp-an_c0bd0375.rss").read_bytes(), "https://afp.example/an.rss")
+    assert feed.warnings == ("malformed feed: <unknown>:125:430: not well-formed (invalid token); "
+                             "28 entries read, 1 broken entries left out",)
+    links = [e.link for e in feed.entries]
+    assert len(set(links)) == 14  # the file holds every dispatch twice, and one cut in the middle
+    assert not any("réactions politiques" in e.title for e in feed.entries)  # the cut one, not glued to the next
+    assert all(e.summary.count("<pubDate>") == 0 and len(e.summary) < 4000 for e in feed.entries)
+    for path in sorted(snapshots.glob("afp-an_*.rss")):  # the well-formed snapshots read without a warning
+        assert not parse_feed(path.read_bytes(), "https://afp.example/an.rss").warnings
+
+
+def test_a_real_sitemap_lists_its_pages():
+    from crawlers.sitemaps import parse_sitemap, select_pages
+
+    data = shared_path("trafilatura-eval-fr", "feeds_and_sitemaps", "sitemap.xml").read_bytes()
+    sitemap = parse_sitemap(data, "https://www.sitemaps.org/sitemap.xml")
+    assert len(sitemap.pages) == 84 and sitemap.pages[0].lastmod == datetime(2016, 11, 21, tzinfo=timezone.utc)
+    chosen = select_pages(sitemap, "https://www.sitemaps.org/sitemap.xml", include=r"/protocol\.html$")
+    assert "https://www.sitemaps.org/" not in [p.url for p in chosen] and len(chosen) == 21
+
+
+def test_sitemap_indexes_news_sitemaps_and_gzip():
+    import gzip
+
+    from crawlers.sitemaps import SitemapError, parse_sitemap
+
+    index = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>https://a.example/s-2025.xml</loc><lastmod>2025-01-01</lastmod></sitemap>
+      <sitemap><loc>https://a.example/s-2026.xml.gz</loc><lastmod>2026-11-01</lastmod></sitemap></sitemapindex>"""
+    assert [s.url for s in parse_sitemap(index, "https://a.example/s.xml").sitemaps] == [
+        "https://a.example/s-2026.xml.gz", "https://a.example/s-2025.xml"]  # newest first
+    news = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+      xmlns:news="http://www.google.com/schemas/sitemap-news/0.9" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+      <url><loc>https://a.example/old</loc><lastmod>2026-01-01</lastmod></url>
+      <url><loc>https://a.example/new</loc><image:image><image:loc>https://a.example/i.jpg</image:loc></image:image>
+        <news:news><news:publication_date>2026-11-20T08:00:00+01:00</news:publication_date>
+        <news:title>Nouvelle consultation</news:title></news:news></url></urlset>"""
+    pages = parse_sitemap(gzip.compress(news), "https://a.example/s.xml.gz").pages
+    assert [(p.url, p.title) for p in pages] == [("https://a.example/new", "Nouvelle consultation"),
+                                                 ("https://a.example/old", "")]
+    with pytest.raises(SitemapError, match="larger than 1000 bytes once decompressed"):
+        parse_sitemap(gzip.compress(b"<urlset>" + b" " * 100_000 + b"</urlset>"), "https://a.example/b.gz", 1000)
+    with pytest.raises(SitemapError, match="not a sitemap"):
+        parse_sitemap(b"<html><body>Not found</body></html>", "https://a.example/s.xml")
+
+
+def test_a_listing_without_selectors_finds_its_article_links():
+    url = f"{BASE}/actualites/"
+    listing = parse_listing(Selector(text=site_file("collectivite", "actualites", "index.html").decode()), url, {})
+    assert len(listing.links) >= 5 and all(link.startswith(f"{BASE}/actualites/2026-") for link in listing.links)

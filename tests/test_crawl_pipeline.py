@@ -43,7 +43,7 @@ def test_items_are_written_in_batches_and_counted_per_channel(engine):
 
     def store_items(items):
         batches.append(len(items))
-        return item_store.ingest(engine, items)
+        return item_store.ingest_items(engine, items)
 
     spider = SimpleNamespace(ledger=ledger, store_items=store_items)
     pipeline = IngestPipeline(batch_size=50)
@@ -57,7 +57,7 @@ def test_items_are_written_in_batches_and_counted_per_channel(engine):
     for item in items:
         ledger.item_collected(item.channel_id)
         pipeline.process_item(item)
-    assert sum(batches) == 50 and batches == [40, 10]  # one call per channel in the first batch of 50
+    assert batches == [50]  # one transaction for the first batch of 50, both channels in it
     assert reported == []  # requests still pending
     ledger.request_done(a.id)
     assert [r.channel_id for r in reported] == [a.id]  # a: answered and all written
@@ -111,3 +111,33 @@ def test_report_counts():
     report = build_report(channels, results, None, 1.5)
     assert (report.fetched, report.new, report.duplicates, report.errors) == (6, 3, 1, 3)
     assert report.channels[2].status == "error" and "without reporting" in report.channels[2].error
+
+
+def test_one_channels_bad_item_costs_that_channel_only(engine):
+    for slug in ("a", "b"):
+        sources.upsert_actor(engine, slug=slug, name=slug.upper(),
+                             channels=[{"kind": "feed", "url": f"https://{slug}.example/feed"}])
+    a, b = sources.channel_specs(engine)
+    reported: list[ChannelResult] = []
+    ledger = Ledger([a, b], reported.append)
+
+    def store_items(items):  # a store that cannot take one of b's items
+        if any(i.title == "poison" for i in items):
+            raise ValueError("value too long for type character varying(500)")
+        return item_store.ingest_items(engine, items)
+
+    pipeline = IngestPipeline(batch_size=50)
+    pipeline.crawler = SimpleNamespace(spider=SimpleNamespace(ledger=ledger, store_items=store_items))
+    pipeline.open_spider()
+    for channel in (a, b):
+        ledger.request_sent(channel.id)
+    for item in [new_item(a, 1), new_item(a, 2), new_item(b, 1, title="poison")]:
+        ledger.item_collected(item.channel_id)
+        pipeline.process_item(item)
+    for channel in (a, b):
+        ledger.request_done(channel.id)
+    pipeline.close_spider()
+    by_id = {r.channel_id: r for r in reported}
+    assert by_id[a.id].status == "ok" and by_id[a.id].new == 2
+    assert by_id[b.id].status == "error" and "value too long" in by_id[b.id].error
+    assert item_store.count_items(engine) == 2

@@ -98,3 +98,55 @@ def test_the_resolver_refuses_a_private_answer_given_after_the_check():
     with pytest.raises(DNSLookupError, match="rebind.example resolves to a loopback address 127.0.0.1"):
         PublicOnlyResolver._refuse_private("127.0.0.1", "rebind.example")
     assert PublicOnlyResolver._refuse_private("93.184.215.14", "example.org") == "93.184.215.14"
+
+
+class _Receiver:
+    def __init__(self):
+        self.addresses, self.began, self.completed = [], False, False
+
+    def resolutionBegan(self, resolution):  # noqa: N802 - Twisted's interface
+        self.began = True
+
+    def addressResolved(self, address):  # noqa: N802
+        self.addresses.append(address)
+
+    def resolutionComplete(self):  # noqa: N802
+        self.completed = True
+
+
+def test_the_resolver_passes_public_ipv4_and_ipv6_answers_and_refuses_any_private_one():
+    # The resolver used by the crawl returns IPv6 addresses too (Scrapy's default is IPv4
+    # only); a name with one private address among public ones gets none at all.
+    from twisted.internet.address import IPv4Address, IPv6Address
+
+    from crawlers.resolver import REFUSED, PublicOnlyReceiver
+
+    public = _Receiver()
+    receiver = PublicOnlyReceiver(public, "dual.example")
+    receiver.resolutionBegan(None)
+    receiver.addressResolved(IPv4Address("TCP", "93.184.215.14", 443))
+    receiver.addressResolved(IPv6Address("TCP", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", 443))
+    receiver.resolutionComplete()
+    assert [a.host for a in public.addresses] == ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]
+    assert public.completed and "dual.example" not in REFUSED
+
+    rebound = _Receiver()
+    receiver = PublicOnlyReceiver(rebound, "rebind6.example")
+    receiver.resolutionBegan(None)
+    receiver.addressResolved(IPv4Address("TCP", "93.184.215.14", 443))
+    receiver.addressResolved(IPv6Address("TCP", "::1", 443))
+    receiver.resolutionComplete()
+    assert rebound.addresses == [] and rebound.completed
+    assert REFUSED["rebind6.example"] == ("rebind6.example resolves to a loopback address ::1; "
+                                          "private networks are not crawled")
+
+
+def test_a_saved_url_is_checked_without_needing_the_network():
+    from crawlers.safety import check_saved_url
+
+    with pytest.raises(UnsafeURL, match="local name"):
+        check_saved_url("http://intranet.local/feed", allow_private=False)
+    with pytest.raises(UnsafeURL, match="private"):
+        check_saved_url("http://10.1.2.3/feed", allow_private=False)
+    # A name that cannot be resolved now is accepted with a warning: it is checked again at crawl time.
+    assert "cannot resolve" in check_saved_url("https://no-such-host.invalid/feed", allow_private=False)

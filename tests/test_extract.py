@@ -50,7 +50,7 @@ def test_title_comes_without_the_site_name_and_page_furniture_is_dropped():
 def test_to_json_is_what_the_cli_prints():
     data = extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a").to_json()
     assert set(data) == {"title", "text", "html", "author", "published", "language", "image", "warnings"}
-    assert data["published"] == "2026-11-19T08:45:00+00:00"
+    assert data["published"] == "2026-11-19T09:45:00+01:00"  # as the page states it (stored in UTC)
     json.dumps(data)  # serialisable as it is
 
 

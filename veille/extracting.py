@@ -1,4 +1,9 @@
-"""`veille extract`: run the crawler's extraction on files or URLs, one result each."""
+"""`veille extract`: run the crawler's extraction on files or URLs, one result each.
+
+Inputs are read (or fetched) here, one after the other; the extraction runs
+in a pool of worker processes, one per core, and results come out in the
+order of the inputs. Gzipped files (`page.html.gz`) are read as well.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +13,39 @@ from typing import Iterable, Iterator
 from veille.app import App
 
 MAX_BYTES = 20_000_000
+POOL_FROM = 8  # fewer inputs than this are not worth starting worker processes
 
 
 def _read(app: App, source: str) -> tuple[bytes, str | None]:
-    if source.startswith(("http://", "https://")):
-        from crawlers.fetch_one import fetch_one
+    from crawlers.fetch_one import fetch_one, gunzip
 
+    if source.startswith(("http://", "https://")):
         return fetch_one(source, app.settings.crawler_user_agent, app.settings.allow_private_networks,
                          timeout=app.settings.crawl_timeout, max_bytes=app.settings.crawl_max_bytes), source
     path = Path(source)
     if path.stat().st_size > MAX_BYTES:
         raise ValueError(f"file larger than {MAX_BYTES} bytes")
-    return path.read_bytes(), None
+    data = path.read_bytes()
+    return (gunzip(data, MAX_BYTES, source) if data[:2] == b"\x1f\x8b" else data), None
 
 
 def extract_inputs(app: App, inputs: Iterable[str]) -> Iterator[dict]:
-    """One dict per input: the extraction, or `error` saying why it failed."""
-    from crawlers.extract import extract_page
+    """One dict per input, in order: the extraction, or `error` saying why it failed."""
+    from crawlers.jobs import extract_document
+    from crawlers.workers import map_ordered
 
-    for source in inputs:
-        try:
-            body, url = _read(app, source)
-            yield {"input": source, **extract_page(body, url).to_json()}
-        except Exception as exc:  # one bad input must not stop the others
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            yield {"input": source, "error": reason}
+    inputs = list(inputs)
+    read_errors: dict[int, str] = {}
+
+    def jobs():
+        for n, source in enumerate(inputs):
+            try:
+                yield _read(app, source)
+            except Exception as exc:  # one bad input must not stop the others
+                read_errors[n] = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                yield b"", None
+
+    size = None if len(inputs) >= POOL_FROM else 0
+    for n, result in enumerate(map_ordered(extract_document, jobs(), size)):
+        error = read_errors.get(n) or result.get("error")
+        yield {"input": inputs[n], "error": error} if error else {"input": inputs[n], **result}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 from store import items as item_store
 from store import newsletters as issue_store
 from store import runs, sources
+from store.db import StoreError
 from veille.app import App
 from veille.errors import UserError
 from veille.ops import leases
@@ -61,6 +62,8 @@ def crawl(
     with leases.held(engine, kind, app.settings.lease_ttl), recorded(engine, kind) as run:
         report = run_crawl(app.settings.store_url, channels, crawl_config(app))
         sources.record_channel_results(engine, report.channels)
+        if report.store_error:  # the items collected could not be written: the run failed
+            raise StoreError(report.store_error)
         run.errors = [{"channel": c.channel_id, "url": c.url, "error": c.error} for c in report.channels if c.error]
         run.status = "ok" if not run.errors else ("failed" if len(run.errors) == len(channels) else "partial")
         run.counts = {k: v for k, v in report.to_json().items() if k != "channels"}

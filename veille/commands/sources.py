@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from store import registry as registry_store
 from store import sources as source_store
 from veille.commands.common import command, get_app, print_json
 from veille.errors import UserError
@@ -128,8 +129,8 @@ def sources_health(as_json: bool, show_all: bool) -> None:
     now = datetime.now(timezone.utc)
     rows = [_health_row(s, c, now) for s in views for c in s.channels if show_all or c.enabled]
     flagged = [s for s in views if s.quiet]
-    click.echo(_table(["source", "kind", "state", "tried", "last ok", "fails", "items/wk", "problem"], rows))
-    failing = sum(r[2].startswith("FAILING") for r in rows)
+    click.echo(_table(["source", "kind", "confidence", "state", "tried", "last ok", "fails", "items/wk", "problem"], rows))
+    failing = sum(r[3].startswith("FAILING") for r in rows)
     click.echo(f"\n{len(rows)} channels, {failing} failing, {len(flagged)} quiet source(s)")
     for s in flagged:
         click.echo(f"  QUIET  {s.name}: nothing since {_ago(s.last_item, now)} (usually every {s.usual_gap_days:g} days)")
@@ -139,7 +140,7 @@ def _health_row(source, channel, now: datetime) -> list[str]:
     state = channel.state.upper() if channel.state == "failing" else channel.state
     if channel.backoff_until and channel.backoff_until > now:
         state += f", waits {_ago(now, channel.backoff_until)}"
-    return [source.name[:32], channel.kind, state, _ago(channel.last_attempt, now),
+    return [source.name[:32], channel.kind, channel.confidence, state, _ago(channel.last_attempt, now),
             _ago(channel.last_success, now), str(channel.consecutive_failures), f"{channel.items_per_week:g}",
             (channel.last_error or "")[:90]]
 
@@ -176,10 +177,13 @@ def sources_import(file: Path | None, shipped: bool, update: bool, as_json: bool
     data = shipped_registry() if shipped else file.read_bytes()
     is_opml = file is not None and (file.suffix.lower() in (".opml", ".xml") or data.lstrip()[:1] == b"<")
     try:
-        registry = (read_opml if is_opml else read_toml)(data, allow_private=app.settings.allow_private_networks)
+        if is_opml:
+            registry = read_opml(data, allow_private=app.settings.allow_private_networks)
+        else:  # the shipped file is ours, checked without DNS lookups (every request is checked anyway)
+            registry = read_toml(data, allow_private=app.settings.allow_private_networks, resolve=not shipped)
     except RegistryError as exc:
         raise UserError(f"{file or 'the shipped registry'}: {exc}") from None
-    report = source_store.import_actors(app.engine, registry.actors, update=update)
+    report = registry_store.import_actors(app.engine, registry.actors, update=update)
     for warning in registry.warnings:
         click.echo(f"warning: {warning}", err=True)
     counts = {"actors_added": report.actors_added, "channels_added": report.channels_added,
@@ -201,7 +205,7 @@ def shipped_registry() -> bytes:
 def sources_export(fmt: str, out: Path | None) -> None:
     from crawlers.registry import write_opml, write_toml
 
-    actors = source_store.export_actors(get_app().engine)
+    actors = registry_store.export_actors(get_app().engine)
     data = write_toml(actors).encode() if fmt == "toml" else write_opml(actors)
     if out is None:
         click.echo(data.decode("utf-8"), nl=False)

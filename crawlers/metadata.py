@@ -1,0 +1,176 @@
+"""A page's metadata, read cheaply from what the page declares.
+
+trafilatura's own metadata pass calls htmldate with a search that falls back
+on dateparser, which compiles hundreds of locale patterns: on real pages it
+cost four times the extraction of the text itself (bench/bench_extract.py).
+Most pages state their date, author and title in markup meant for machines
+(JSON-LD, OpenGraph, `<meta>`, `<time>`), read here with a few XPath queries;
+htmldate, without its extensive search, is the fallback for the others.
+
+Run on the parsed tree before the text extraction, which prunes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from htmldate import find_date
+
+# <meta> names and properties that carry the publication date, best first.
+DATE_META = (
+    "article:published_time", "og:article:published_time", "datePublished", "date.published", "pubdate",
+    "publishdate", "publish-date", "publish_date", "parsely-pub-date", "sailthru.date", "dc.date.issued",
+    "dcterms.issued", "dcterms.created", "dc.date", "dcterms.date", "citation_publication_date", "date",
+)
+AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_SLASHED = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/")
+_HTMLDATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def read_metadata(tree, url: str | None = None) -> dict[str, str | datetime | None]:
+    """title, og:title, author, published (aware datetime, in the zone the page states), lang, image, site_name."""
+    meta = _meta_values(tree)
+    ld = _json_ld(tree)
+    return {
+        "title": _first(tree, "//head/title/text()") or _first(tree, "//title/text()"),
+        "og:title": meta.get("og:title") or meta.get("twitter:title") or _text(ld.get("headline")),
+        "author": _author(tree, meta, ld),
+        "published": _published(tree, meta, ld, url),
+        "lang": _first(tree, "/html/@lang") or meta.get("content-language") or meta.get("og:locale"),
+        "image": meta.get("og:image") or meta.get("twitter:image") or _image(ld),
+        "site_name": meta.get("og:site_name"),
+    }
+
+
+def _first(tree, xpath: str) -> str | None:
+    found = tree.xpath(xpath)
+    return " ".join(str(found[0]).split()) or None if found else None
+
+
+def _meta_values(tree) -> dict[str, str]:
+    """Lower-cased name/property/itemprop/http-equiv -> content; the first of each wins."""
+    values: dict[str, str] = {}
+    for node in tree.iterfind(".//meta"):
+        content = (node.get("content") or node.get("datetime") or "").strip()
+        if not content:
+            continue
+        for key in (node.get("property"), node.get("name"), node.get("itemprop"), node.get("http-equiv")):
+            if key:
+                values.setdefault(key.strip().lower(), content)
+    return values
+
+
+def _json_ld(tree) -> dict:
+    """The first JSON-LD object that looks like an article (or the first object at all)."""
+    found: list[dict] = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()")[:8]:
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        found += [d for d in _objects(data) if isinstance(d, dict)]
+    articles = [d for d in found if any(k in str(d.get("@type", "")) for k in ("Article", "Posting", "Report"))]
+    return (articles or found or [{}])[0]
+
+
+def _objects(data):
+    if isinstance(data, list):
+        for element in data:
+            yield from _objects(element)
+    elif isinstance(data, dict):
+        yield data
+        if isinstance(data.get("@graph"), list):
+            yield from _objects(data["@graph"])
+
+
+def _text(value) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("url")
+    return " ".join(value.split()) or None if isinstance(value, str) else None
+
+
+def _author(tree, meta: dict, ld: dict) -> str | None:
+    authors = ld.get("author")
+    names = [_text(a) for a in (authors if isinstance(authors, list) else [authors]) if a]
+    names = [n for n in names if n and not n.startswith("http")]
+    if names:
+        return ", ".join(dict.fromkeys(names))
+    for key in AUTHOR_META:
+        value = meta.get(key)
+        if value and not value.startswith("http"):
+            return value
+    return _first(tree, "//*[@itemprop='author']//*[@itemprop='name']/text()") or _first(
+        tree, "//a[@rel='author']/text()")
+
+
+def _image(ld: dict) -> str | None:
+    return _text(ld.get("image")) if ld.get("image") else None
+
+
+def _published(tree, meta: dict, ld: dict, url: str | None) -> datetime | None:
+    candidates = [_text(ld.get("datePublished")), *(meta.get(k) for k in DATE_META)]
+    candidates += tree.xpath("//time[@pubdate or contains(@class, 'publish') or @itemprop='datePublished']/@datetime")[:1]
+    candidates += tree.xpath("(//article//time/@datetime | //main//time/@datetime)[1]")
+    for value in candidates:
+        parsed = parse_date(value)
+        if parsed is not None:
+            return parsed
+    if url and (match := _URL_DATE.search(url)):
+        parsed = _safe_date(*map(int, match.groups()))
+        if parsed is not None:
+            return parsed
+    # htmldate: first without the extensive search (dateparser) that costs so
+    # much, then with it, for the few pages that state no date in any markup.
+    for extensive in (False, True):
+        try:
+            found = find_date(tree, extensive_search=extensive, original_date=True, outputformat=_HTMLDATE_FORMAT,
+                              url=url)
+        except Exception:  # htmldate on a hostile page: no date is a fine answer
+            return None
+        if found:
+            return parse_date(found)
+    return None
+
+
+def parse_date(value) -> datetime | None:
+    """ISO 8601, 2026/11/20, or an RFC 2822 date, as an aware datetime (UTC when no zone is given).
+
+    The page's own offset is kept: the day it names is the day of the page's
+    readers (23:00 in Montréal is already tomorrow in UTC). Storage converts to UTC.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    parsed = None
+    if _ISO_DAY.match(text):
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text[:10])
+            except ValueError:
+                return None
+    elif match := _SLASHED.match(text):
+        parsed = _safe_date(*map(int, match.groups()))
+    else:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed is None:
+        return None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+
+
+def _safe_date(year: int, month: int, day: int) -> datetime | None:
+    try:
+        return datetime(year, month, day, tzinfo=timezone.utc)
+    except ValueError:
+        return None

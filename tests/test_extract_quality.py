@@ -1,0 +1,89 @@
+"""Quality floors of the extraction on real pages of ../shared/data.
+
+Like trafilatura's own tests, the floors are pinned here and never lowered
+silently: a change that makes extraction worse fails. The full measurement,
+with the get_text() baseline and the speed, is bench/bench_extract.py; these
+are small samples of the same corpora, so that the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import Counter
+from datetime import date
+
+import lxml.html
+import pytest
+
+from crawlers.extract import extract_page
+from tests.conftest import shared_path
+
+_TOKEN = re.compile(r"\w+")
+
+
+def gold_text(fragment: str) -> str:
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    return " ".join(" ".join(root.itertext()).split())
+
+
+def precision_recall(gold: str, found: str) -> tuple[float, float]:
+    g, f = Counter(_TOKEN.findall(gold)), Counter(_TOKEN.findall(found))
+    shared = sum((g & f).values())
+    return (shared / sum(f.values()) if f else 0.0), (shared / sum(g.values()) if g else 0.0)
+
+
+def f1(pairs: list[tuple[float, float]]) -> float:
+    p, r = statistics.mean(x for x, _ in pairs), statistics.mean(y for _, y in pairs)
+    return 2 * p * r / (p + r)
+
+
+def test_participedia_case_pages():
+    folder = shared_path("participedia-v2", "html_sample")
+    pairs = []
+    for expected in sorted(folder.glob("*.expected.json")):
+        gold = gold_text(json.loads(expected.read_text(encoding="utf-8"))["htmlbody"])
+        if len(gold.split()) < 50:  # the empty templates of organisation pages
+            continue
+        html = expected.with_name(expected.name.replace(".expected.json", ".html")).read_bytes()
+        pairs.append(precision_recall(gold, extract_page(html, "http://www.participedia.net/").text))
+    assert len(pairs) >= 15
+    assert f1(pairs) >= 0.94, f"token F1 {f1(pairs):.3f} on {len(pairs)} pages"  # measured 0.947
+
+
+def test_french_news_pages_of_the_readability_set():
+    folder = shared_path("readability-testpages", "fr")
+    pairs = []
+    for page in sorted(folder.iterdir()):
+        gold = gold_text((page / "expected.html").read_text(encoding="utf-8"))
+        found = extract_page((page / "source.html").read_bytes())
+        pairs.append(precision_recall(gold, found.text))
+        meta = json.loads((page / "expected-metadata.json").read_text(encoding="utf-8"))
+        assert found.language == meta.get("lang", "fr")[:2]
+    assert f1(pairs) >= 0.97, f"token F1 {f1(pairs):.3f}"  # measured 0.999
+
+
+@pytest.fixture(scope="module")
+def french_pages():
+    folder = shared_path("trafilatura-eval-fr")
+    evaldata = json.loads((folder / "evaldata_fr.json").read_text(encoding="utf-8"))
+    results = []
+    for url, entry in evaldata.items():
+        page = extract_page((folder / "html" / entry["file"]).read_bytes(), url)
+        results.append((entry, page))
+    return results
+
+
+def test_french_pages_keep_what_they_must_and_drop_what_they_must_not(french_pages):
+    kept = [" ".join(s.split()) in " ".join(p.text.split()) for e, p in french_pages for s in e.get("with", [])]
+    dropped = [" ".join(s.split()) not in " ".join(p.text.split()) for e, p in french_pages for s in e.get("without", [])]
+    assert sum(kept) / len(kept) >= 0.90, f"{sum(kept)}/{len(kept)} snippets found"
+    assert sum(dropped) / len(dropped) >= 0.90, f"{sum(dropped)}/{len(dropped)} furniture snippets left out"
+
+
+def test_publication_dates_of_french_pages(french_pages):
+    dated = [(date.fromisoformat(e["date"]), p.published.date() if p.published else None)
+             for e, p in french_pages if e.get("date")]
+    right = sum(gold == found for gold, found in dated)
+    assert len(dated) >= 15 and right / len(dated) >= 0.84, f"{right}/{len(dated)} dates right"
