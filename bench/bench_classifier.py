@@ -18,6 +18,11 @@ until there are enough. Nothing of it is a quality figure: it measures the
 time of `train` (5-fold CV + calibration + final fit) on a set that size.
 
     .venv/bin/python bench/bench_classifier.py [--repeat 5] [--items 4000] [--big 50000]
+
+Measured 2026-11-25 (2 cores shared with other work, --repeat 3):
+training on 562 + 638 items 13.3 s (baseline 0.8 s); predict with why
+1,480 items/s, probabilities only 1,962/s, baseline 1,322/s, one item per
+call 147/s; training on 50,000 items 1,854 s.
 """
 
 from __future__ import annotations
