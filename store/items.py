@@ -150,6 +150,15 @@ def set_status(engine: Engine, item_ids: list[int], status: str, featured: bool 
         session.execute(update(Item).where(Item.id.in_(item_ids)).values(**values))
 
 
+def with_current_classification():
+    """Items with their actor and current classification (if any): what every view reads."""
+    return (
+        select(Item, Actor, Classification)
+        .join(Actor, Item.actor_id == Actor.id)
+        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+    )
+
+
 def _view(item: Item, actor: Actor, c: Classification | None, with_text: bool) -> ItemView:
     return ItemView(
         id=item.id,
@@ -190,9 +199,7 @@ def search(
 ) -> list[ItemView]:
     """Items matching every word of `query` (full text, see store.search), newest first."""
     stmt = (
-        select(Item, Actor, Classification)
-        .join(Actor, Item.actor_id == Actor.id)
-        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        with_current_classification()
     )
     from store.search import match_ids  # here: store.search builds on this module
 
@@ -217,9 +224,7 @@ def search(
 
 def get_item(engine: Engine, item_id: int) -> ItemView | None:
     stmt = (
-        select(Item, Actor, Classification)
-        .join(Actor, Item.actor_id == Actor.id)
-        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        with_current_classification()
         .where(Item.id == item_id)
     )
     with transaction(engine) as session:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from store import taxonomy
 from store.db import transaction
-from store.items import _view
+from store.items import _view, with_current_classification
 from store.records import ItemView
 from store.schema import Actor, Classification, Item, Review
 from store.search import Filters, item_date, matching
@@ -156,9 +156,7 @@ def _stories(session: Session, story_ids: set[int]) -> dict[int, list[StoryMembe
 def entry(engine: Engine, item_id: int) -> QueueEntry | None:
     """One item with everything staff see about it, whatever its status."""
     stmt = (
-        select(Item, Actor, Classification)
-        .join(Actor, Item.actor_id == Actor.id)
-        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        with_current_classification()
         .where(Item.id == item_id)
     )
     with transaction(engine) as session:

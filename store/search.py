@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement, Select
 
 from store.db import transaction
-from store.items import _view
+from store.items import _view, with_current_classification
 from store.records import ItemView
 from store.schema import Actor, Classification, Item
 from store.timeutil import aware
@@ -318,9 +318,7 @@ def _views(session, ids: list[int], with_text: bool) -> list[ItemView]:
     if not ids:
         return []
     stmt = (
-        select(Item, Actor, Classification)
-        .join(Actor, Item.actor_id == Actor.id)
-        .outerjoin(Classification, and_(Classification.item_id == Item.id, Classification.current.is_(True)))
+        with_current_classification()
         .where(Item.id.in_(ids))
     )
     found = {i.id: _view(i, a, c, with_text) for i, a, c in session.execute(stmt)}
