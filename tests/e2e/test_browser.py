@@ -126,3 +126,23 @@ def test_keyboard_is_inert_for_a_reader(browser_site):
     expect(page.locator(".entry.current")).not_to_have_attribute("data-id", str(first))
     assert items.get_item(app.engine, first).status == "new"
     assert ids[QUEUE[0][1]] and problems == []
+
+
+@pytest.mark.parametrize("path", ["/", "/equipe/revue"])
+def test_header_footer_and_body_share_one_column(browser_site, path):
+    """On a wide screen the header and footer line up with the page body, public and staff alike."""
+    base, page, app, ids, problems = browser_site
+    page.set_viewport_size({"width": 1600, "height": 900})
+    if path.startswith("/equipe"):
+        page.goto(base + "/connexion")
+        page.fill("#email", ACCOUNTS["editor"])
+        page.fill("#password", PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/equipe/**")
+    page.goto(base + path)
+    boxes = {tag: page.locator(f"body > {tag}").first.bounding_box()
+             for tag in ("header.site", "main", "footer.site")}
+    for tag in ("header.site", "footer.site"):
+        assert boxes[tag]["x"] == pytest.approx(boxes["main"]["x"], abs=1), tag
+        assert boxes[tag]["width"] == pytest.approx(boxes["main"]["width"], abs=1), tag
+    assert problems == []
