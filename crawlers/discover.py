@@ -1,6 +1,9 @@
 """From a homepage URL to the best channel for reading the site.
 
-In order: the URL is itself a feed or a sitemap; the page declares feeds
+In order: the URL is itself a feed or a sitemap; the page is a Decidim
+platform's (no feed there: its processes and assemblies listings, and the
+blogs it links to, each read with the selectors of Decidim's templates, see
+`crawlers.decidim`); the page declares feeds
 (`<link rel="alternate">`, the site's own word, so tried first, comment feeds
 last); a feed sits at a usual address (/feed/, /rss.xml…); the page lists
 articles (a listing, read without selectors); robots.txt or /sitemap.xml name
@@ -17,10 +20,11 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from crawlers.decidim import blog_channels, decidim_evidence, space_channels
 from crawlers.extract import language_code
 from crawlers.feeds import FeedError, parse_feed
 from crawlers.fetch_one import FetchError, fetch_page
-from crawlers.listing import ListingError, auto_links
+from crawlers.listing import ListingError, auto_links, parse_listing
 from crawlers.sanitize import plain_text
 from crawlers.sitemaps import SitemapError, parse_sitemap
 
@@ -46,6 +50,9 @@ class Discovered:
     title: str = ""
     language: str | None = None
     tried: list[str] = field(default_factory=list)  # the URLs tried before this one
+    channels: list[dict] = field(default_factory=list)  # every channel to save: kind, url, selectors…
+    platform: str | None = None  # "decidim" when the site runs it
+    evidence: str | None = None  # what showed the platform
 
 
 class _Budget:
@@ -78,16 +85,38 @@ def discover(url: str, user_agent: str, allow_private: bool, timeout: float = TI
     homepage = f"{parts.scheme}://{parts.netloc}/"
     direct = _as_feed(first.body, first.url, first.content_type) or _as_sitemap(first.body, first.url)
     if direct:
-        return Discovered(direct[0], first.url, homepage, direct[1], direct[2], budget.tried)
+        return _found(direct[0], first.url, homepage, direct[1], direct[2], budget)
     page = Selector(text=first.body.decode("utf-8", "replace"))
     title = plain_text(page.css("title::text").get() or "")
     language = language_code(page.css("html::attr(lang)").get())
+    if (evidence := decidim_evidence(page)) and (channels := _decidim_channels(page, first.url, homepage, budget)):
+        return Discovered(channels[0]["kind"], channels[0]["url"], homepage, title, language, budget.tried,
+                          channels, "decidim", evidence)
     found = (_declared_feed(page, first.url, budget) or _usual_feed(first.url, homepage, budget)
              or _listing(page, first.url) or _sitemap(homepage, budget))
     if found:
         kind, found_url, found_title, found_language = found
-        return Discovered(kind, found_url, homepage, found_title or title, found_language or language, budget.tried)
-    return Discovered("page", first.url, homepage, title, language, budget.tried)
+        return _found(kind, found_url, homepage, found_title or title, found_language or language, budget)
+    return _found("page", first.url, homepage, title, language, budget)
+
+
+def _found(kind: str, url: str, homepage: str, title: str, language: str | None, budget: _Budget) -> Discovered:
+    return Discovered(kind, url, homepage, title, language, budget.tried, [{"kind": kind, "url": url}])
+
+
+def _decidim_channels(page: Selector, url: str, homepage: str, budget: _Budget) -> list[dict]:
+    """The Decidim listings that answer and list something, marked checked (tried just now)."""
+    channels = []
+    for channel in space_channels(homepage) + blog_channels(page, url):
+        fetched = budget.fetch(channel["url"])
+        try:
+            listing = parse_listing(Selector(text=fetched.body.decode("utf-8", "replace")), fetched.url,
+                                    channel["selectors"]) if fetched else None
+        except ListingError:
+            listing = None
+        if listing and listing.links:
+            channels.append({**channel, "url": fetched.url, "confidence": "checked", "enabled": True})
+    return channels
 
 
 def _as_feed(body: bytes, url: str, content_type: str | None):

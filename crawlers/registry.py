@@ -220,7 +220,7 @@ def _checked(actors: list[dict], allow_private: bool, resolve: bool = True) -> R
             try:  # the scheme, the host, an IP literal or a local name: no lookup needed
                 check_saved_url(channel["url"], allow_private=True)
                 if not allow_private:
-                    _static_check(channel["url"])
+                    static_check(channel["url"])
             except UnsafeURL as exc:
                 problems.append(f"{where}: refused {channel['url']}: {exc.reason}")
     if problems:
@@ -234,7 +234,7 @@ def _checked(actors: list[dict], allow_private: bool, resolve: bool = True) -> R
     return Registry(actors, warnings)
 
 
-def _static_check(url: str) -> None:
+def static_check(url: str) -> None:
     """What can be refused without a DNS lookup: private IP literals and local names."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     if host == "localhost" or host.endswith(LOCAL_NAMES[1:]):

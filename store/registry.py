@@ -89,3 +89,9 @@ def export_actors(engine: Engine) -> list[dict]:
             }
             for a in actors
         ]
+
+
+def actor_homepages(engine: Engine) -> list[tuple[str, str, str | None]]:
+    """(slug, name, homepage) of every actor: to find a site already watched under another name."""
+    with transaction(engine) as session:
+        return [tuple(row) for row in session.execute(select(Actor.slug, Actor.name, Actor.homepage))]

@@ -267,3 +267,11 @@ def set_group(engine: Engine, actor_id: int, group: str, member: bool = True) ->
         tags = [t for t in (actor.tags or []) if t != f"group:{group}"]
         actor.tags = tags + [f"group:{group}"] if member else tags
         return True
+
+
+def tag_actor(engine: Engine, actor_id: int, tag: str) -> None:
+    """Add a tag to an actor, keeping the ones it has (crawl groups among them)."""
+    with transaction(engine) as session:
+        actor = session.get(Actor, actor_id)
+        if actor is not None and tag not in (actor.tags or []):
+            actor.tags = [*(actor.tags or []), tag]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -241,6 +242,37 @@ def test_sources_health_and_adding_one_from_its_homepage(site):
     assert paused.status_code == 303 and "en pause" in text_of(admin.get("/equipe/sources"))
     unsafe = admin.act("/equipe/sources", {"url": "file:///etc/passwd", "type": "association"})
     assert unsafe.status_code == 422
+
+
+def test_a_decidim_platform_added_from_the_staff_page_gets_its_listings(site):
+    """The web form and `sources add` share one discovery (crawlers.discover): a Decidim
+    homepage (fixture of tests/fixtures/decidim) is recognised, its listings saved."""
+    base, _, app = site
+    admin = Visitor(base)
+    admin.login(ADMIN)
+    with FixtureWeb(sites_dir=Path(__file__).parent / "fixtures" / "decidim") as web:
+        added = admin.act("/equipe/sources", {"url": web.base_url("montagne") + "/", "type": "local-authority",
+                                              "name": "Montagne en commun", "language": ""}, json=False)
+        assert added.status_code == 303, added.text
+        not_decidim = admin.act("/equipe/sources", {"url": web.base_url("presque") + "/", "type": "association"})
+    [montagne] = [s for s in sources.list_sources(app.engine) if s.name == "Montagne en commun"]
+    assert montagne.tags == ["decidim"] and montagne.type == "local-authority" and montagne.language == "fr"
+    assert [c.url.rsplit("/", 2)[-2] for c in montagne.channels] == ["processes", "assemblies"]
+    assert all(c.kind == "listing" and c.selectors["item"] for c in montagne.channels)
+    assert not_decidim.status_code == 422 and "Aucun flux RSS ou Atom" in not_decidim.json()["detail"]
+
+
+def test_a_site_without_feed_is_added_by_its_news_listing(site):
+    """Same discovery as `sources add`: no feed anywhere, but a page listing articles."""
+    base, _, app = site
+    admin = Visitor(base)
+    admin.login(ADMIN)
+    with FixtureWeb() as web:
+        added = admin.act("/equipe/sources", {"url": web.base_url("startup") + "/actualites/", "type": "startup",
+                                              "name": "Boussole (liste)"}, json=False)
+        assert added.status_code == 303, added.text
+    [startup] = [s for s in sources.list_sources(app.engine) if s.name == "Boussole (liste)"]
+    assert [(c.kind, c.confidence) for c in startup.channels] == [("listing", "checked")]
 
 
 def test_runs_page_shows_counts_and_errors(site):

@@ -94,9 +94,12 @@ def routes(web: Web) -> APIRouter:
         except DiscoveryError as exc:
             raise HTTPException(422, str(exc)) from None
         actor_id = source_store.upsert_actor(
-            web.engine, name=name or found.title or url, channels=[{"kind": "feed", "url": found.feed_url}],
+            web.engine, name=name or found.title or url,
+            channels=[{**c, "confidence": "checked"} for c in found.channels],
             homepage=found.homepage, **{**fields, "language": fields["language"] or found.language or "fr"},
         )
+        if found.platform:
+            source_store.tag_actor(web.engine, actor_id, found.platform)
         return RedirectResponse(f"/equipe/sources?ajout={actor_id}", 303)
 
     @router.get("/equipe/sources/{actor_id}")

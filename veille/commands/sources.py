@@ -30,7 +30,9 @@ def sources_group() -> None:
 
 @command(sources_group.command, "add",
          help="Watch a new source. URL may be its homepage: its feed is then found (declared in the page, or at "
-              "a usual address), else a sitemap, a news listing, or the page itself watched for changes.")
+              "a usual address), else a sitemap, a news listing, or the page itself watched for changes. "
+              "A Decidim platform (which has no feed) is recognised by its markup: its processes, assemblies and "
+              "initiatives listings, and the blogs its page links to, are added if they list something.")
 @click.argument("url")
 @click.option("--name", help="The actor's name (default: the site's title, else its host name).")
 @click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
@@ -47,34 +49,38 @@ def sources_add(url: str, name: str | None, kind: str, actor_type: str, language
     except UnsafeURL as exc:
         raise UserError(f"refused {url}: {exc}") from None
     parts = urlsplit(url)
-    homepage, title, found_language = f"{parts.scheme}://{parts.netloc}/", "", None
-    if kind == "auto":
-        kind, url, homepage, title, found_language = _discover(app, url)
-    name = name or title or parts.hostname or url
+    found = _discover(app, url) if kind == "auto" else None
+    channels = found.channels if found else [{"kind": kind, "url": url}]
+    name = name or (found and found.title) or parts.hostname or url
     actor_id = source_store.upsert_actor(
         app.engine,
         name=name,
-        channels=[{"kind": kind, "url": url, "confidence": "checked"}],
+        channels=[{**c, "confidence": "checked"} for c in channels],
         type=actor_type,
-        language=language or found_language or "fr",
-        homepage=homepage,
+        language=language or (found and found.language) or "fr",
+        homepage=found.homepage if found else f"{parts.scheme}://{parts.netloc}/",
     )
-    click.echo(f"source {actor_id}: {name} ({kind} {url})")
+    if found and found.platform:
+        source_store.tag_actor(app.engine, actor_id, found.platform)
+        click.echo(f"a {found.platform.capitalize()} platform ({found.evidence})", err=True)
+    click.echo(f"source {actor_id}: {name} ({channels[0]['kind']} {channels[0]['url']})")
+    for channel in channels[1:]:
+        click.echo(f"  and {channel['kind']} {channel['url']}")
 
 
-def _discover(app, url: str) -> tuple[str, str, str, str, str | None]:
-    from crawlers.discover import DiscoveryError, discover
+def _discover(app, url: str):
+    """What `crawlers.discover` finds; when the site cannot be read now, what the URL's path suggests."""
+    from crawlers.discover import Discovered, DiscoveryError, discover
 
     settings = app.settings
     try:
-        found = discover(url, settings.crawler_user_agent, settings.allow_private_networks,
-                         timeout=min(settings.crawl_timeout, 10.0))
+        return discover(url, settings.crawler_user_agent, settings.allow_private_networks,
+                        timeout=min(settings.crawl_timeout, 10.0))
     except DiscoveryError as exc:
         kind = "feed" if any(h in urlsplit(url).path.lower() for h in FEED_HINTS) else "page"
         click.echo(f"warning: {exc}; saved as a {kind} for now, the next crawl will tell", err=True)
         parts = urlsplit(url)
-        return kind, url, f"{parts.scheme}://{parts.netloc}/", "", None
-    return found.kind, found.url, found.homepage, found.title, found.language
+        return Discovered(kind, url, f"{parts.scheme}://{parts.netloc}/", channels=[{"kind": kind, "url": url}])
 
 
 @command(sources_group.command, "group",
@@ -193,6 +199,71 @@ def sources_import(file: Path | None, shipped: bool, update: bool, as_json: bool
         return
     click.echo(f"{report.actors_added} sources added ({report.channels_added} channels), "
                f"{report.actors_updated} updated, {report.unchanged} already there")
+
+
+@command(sources_group.command, "import-decidim",
+         help="Seed the registry with the Decidim platforms of decidim.org's list of installations (the CSV of "
+              "../shared/data/decidim-installations: title, url, type, lat, lon). Each platform becomes a source "
+              "tagged decidim, its type and country inferred, read through its processes listing (and its "
+              "assemblies and initiatives listings, paused: not every platform has them). Sources come "
+              "disabled unless --enable. A row that cannot be imported gets one line saying why; the others "
+              "are imported. Platforms already in the store are left as staff left them.")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--country", "countries", multiple=True, metavar="CC",
+              help="Only the platforms of this country (ISO code, e.g. FR); may be repeated.")
+@click.option("--enable", is_flag=True,
+              help="Enable the platforms added now (those known only from a web archive stay disabled).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and the rows not imported as one JSON object.")
+def sources_import_decidim(file: Path, countries: tuple[str, ...], enable: bool, as_json: bool) -> None:
+    from crawlers.decidim_seeds import SeedsError, read_installations
+
+    app = get_app()
+    try:
+        seeds = read_installations(file.read_bytes(), {c.strip().upper() for c in countries} or None, enable,
+                                   allow_private=app.settings.allow_private_networks)
+    except SeedsError as exc:
+        raise UserError(f"{file}: {exc}") from None
+    actors, elsewhere = _not_watched_yet(app.engine, seeds.actors)
+    report = registry_store.import_actors(app.engine, actors)
+    counts = {"platforms": len(seeds.actors), "actors_added": report.actors_added,
+              "channels_added": report.channels_added, "actors_updated": report.actors_updated,
+              "unchanged": report.unchanged, "left_out": seeds.left_out,
+              "by_type": _tally(a["type"] for a in seeds.actors),
+              "by_country": _tally(a["country"] or "unknown" for a in seeds.actors),
+              "already_watched": elsewhere, "not_imported": seeds.problems}
+    if as_json:
+        print_json(counts)
+        return
+    for line in seeds.problems + elsewhere:
+        click.echo(f"skipped: {line}", err=True)
+    click.echo(f"{report.actors_added} Decidim platforms added ({report.channels_added} channels, "
+               f"{'enabled' if enable else 'disabled until checked'}), {report.unchanged + report.actors_updated} "
+               f"already there, {len(elsewhere)} watched under another name, {len(seeds.problems)} rows not imported"
+               + (f", {seeds.left_out} of other countries left out" if countries else ""))
+
+
+def _not_watched_yet(engine, actors: list[dict]) -> tuple[list[dict], list[str]]:
+    """The seeds minus the platforms already watched under another slug (added by hand, shipped)."""
+    from crawlers.decidim_seeds import platform_key
+
+    known = registry_store.actor_homepages(engine)
+    slugs = {slug for slug, _name, _homepage in known}
+    hosts = {platform_key(homepage): name for slug, name, homepage in known if homepage}
+    kept, elsewhere = [], []
+    for actor in actors:
+        other = hosts.get(platform_key(actor["homepage"]))
+        if actor["slug"] not in slugs and other is not None:
+            elsewhere.append(f"{actor['name']}: {actor['homepage']} is already watched as «{other}»")
+        else:
+            kept.append(actor)
+    return kept, elsewhere
+
+
+def _tally(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda pair: -pair[1]))
 
 
 def shipped_registry() -> bytes:
