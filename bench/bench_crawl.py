@@ -15,7 +15,10 @@ For each size: a first crawl into a fresh SQLite store (articles stored per
 second, pages per second, peak memory of the crawl's processes: the Scrapy
 process and its extraction workers, and their CPU time per article, which
 other work on a shared machine does not change as it changes rates), then a second crawl of the unchanged
-web (requests and bytes against the first). The baseline, side by side at
+web (requests and bytes against the first). Crawls run in processes forked from a forkserver that the first crawl
+starts (crawlers.run): that first crawl, "cold", also pays for starting it
+and importing Scrapy and the extraction libraries; the rates of each run are
+printed, so the cold one can be told from the others. The baseline, side by side at
 the smaller sizes, is the same job done naively in one process: urllib,
 feedparser, trafilatura, one store call per item.
 
@@ -211,10 +214,12 @@ class ProcessWatch:
     def __init__(self, exclude: set[int]):
         self.exclude, self.peak = exclude, 0
         self.cpu: dict[int, float] = {}
+        self.before: dict[int, float] = {}  # processes already there (the forkserver): only what they spend now
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self):
+        self.before = {pid: _cpu(pid) for pid in _descendants(os.getpid()) - self.exclude}
         self._thread.start()
         return self
 
@@ -224,7 +229,7 @@ class ProcessWatch:
 
     @property
     def cpu_seconds(self) -> float:
-        return sum(self.cpu.values())
+        return sum(max(0.0, cpu - self.before.get(pid, 0.0)) for pid, cpu in self.cpu.items())
 
     def _run(self):
         while not self._stop.wait(0.2):
@@ -359,6 +364,8 @@ def main() -> None:
         try:
             runs = [veille_crawl(web, sites) for _ in range(args.repeat)]
             row = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+            row["runs_articles_per_s"] = [round(r["articles_per_s"], 1) for r in runs]
+            row["runs_cpu_ms_per_article"] = [round(r["cpu_ms_per_article"], 2) for r in runs]
             if sites <= args.baseline_max:
                 base = [baseline_crawl(web, sites) for _ in range(args.repeat)]
                 row["baseline_articles_per_s"] = statistics.median(b["articles_per_s"] for b in base)
@@ -373,7 +380,9 @@ def main() -> None:
               f"{row['second_requests']:.0f} requests ({row['requests_ratio']:.1%}), "
               f"{row['second_bytes'] / 1e3:.0f} KB ({row['bytes_ratio']:.2%} of the bytes), new {row['second_new']:.0f}"
               + (f"; baseline {row['baseline_articles_per_s']:.1f} articles/s (x{row['speedup']:.1f})"
-                 if "speedup" in row else ""), flush=True)
+                 if "speedup" in row else "")
+              + f"; runs: {row['runs_articles_per_s']} articles/s, {row['runs_cpu_ms_per_article']} ms CPU/article",
+              flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 

@@ -12,19 +12,25 @@ import time
 from typing import Callable
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings.default_settings import EXTENSIONS_BASE
 
 from crawlers.ledger import Ledger
 from crawlers.middlewares import PRIORITY as SAFETY_PRIORITY
 from crawlers.middlewares import SLOT_PRIORITY
 from crawlers.resolver import ALLOW_PRIVATE_SETTING
 from crawlers.retry import BACKOFF_SETTING, MAX_WAIT_SETTING
+from crawlers.robots import PRIORITY as ROBOTS_PRIORITY
+from crawlers.robots import TTL_SETTING as ROBOTS_TTL_SETTING
+from crawlers.robots import RobotsStore
 from crawlers.run import TIME_LIMIT_SHARE, CrawlConfig
 from crawlers.spider import WatchSpider
 from crawlers.workers import Workers, default_size
 from store import items as item_store
+from store import robots as robots_cache
 from store.db import open_engine
 from store.records import ChannelResult, ChannelSpec
 
+UNUSED_EXTENSIONS = ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
 RETRY_TIMES = 2  # three tries in all: a hiccup is retried, a broken site is not hammered
 REDIRECT_MAX_TIMES = 5
 
@@ -66,13 +72,21 @@ def scrapy_settings(config: CrawlConfig) -> dict:
         # and since Scrapy 2.15 an HTTP endpoint that runs Python code).
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
+        # Left out of the base list, not set to None, so that they are not even
+        # imported (Scrapy imports every listed component, and the remote
+        # control pulls in aiohttp: a tenth of a second of CPU at each crawl).
+        "EXTENSIONS_BASE": {name: order for name, order in EXTENSIONS_BASE.items() if name not in UNUSED_EXTENSIONS},
         "LOG_LEVEL": "WARNING",
         # Failures are reported per channel; Scrapy's own lines would say it twice.
         "RETRY_GIVE_UP_LOG_LEVEL": "INFO",
         "TWISTED_DNS_RESOLVER": "crawlers.resolver.PublicOnlyHostnameResolver",  # IPv4 and IPv6
         ALLOW_PRIVATE_SETTING: config.allow_private_networks,
+        ROBOTS_TTL_SETTING: config.robots_ttl_hours,
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.SafetyMiddleware": SAFETY_PRIORITY,
+            # robots.txt from the store while fresh, not fetched again at every crawl
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawlers.robots.CachedRobotsTxtMiddleware": ROBOTS_PRIORITY,
             "crawlers.middlewares.SiteSlotMiddleware": SLOT_PRIORITY,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.retry.PoliteRetryMiddleware": 550,  # where Scrapy's own sits
@@ -106,6 +120,8 @@ def run_crawl(
             ledger=ledger,
             known_urls=lambda urls: item_store.known_urls(engine, urls),
             store_items=lambda items: item_store.ingest_items(engine, items),
+            robots_store=RobotsStore(load=lambda sites: robots_cache.load(engine, sites),
+                                     save=lambda records: robots_cache.save(engine, records)),
             workers=workers,
             max_articles_per_channel=config.max_articles_per_channel,
             timeout=config.timeout,
@@ -143,6 +159,8 @@ def _time_up(crawler, ledger: Ledger, engine, workers: Workers, on_stats) -> Non
     pipeline = getattr(crawler.spider, "pipeline", None)
     if pipeline is not None:
         pipeline.flush()
+    if getattr(crawler.spider, "robots_store", None) is not None:
+        crawler.spider.robots_store.flush()
     on_stats({**traffic(crawler), "store_error": ledger.store_error})
     ledger.finish("the crawl reached its time limit before this channel was finished")
     engine.dispose()

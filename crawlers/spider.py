@@ -23,6 +23,7 @@ from crawlers.listing import MAX_LISTING_PAGES, ListingError, parse_listing
 from crawlers.normalize import canonical_url
 from crawlers.pages import PageError
 from crawlers.retry import retry_after
+from crawlers.robots import RobotsStore, Unreachable
 from crawlers.sitemaps import MAX_CHILD_SITEMAPS, SitemapError, select_pages
 from crawlers.workers import Workers
 from store.records import ChannelSpec
@@ -43,6 +44,7 @@ class WatchSpider(scrapy.Spider):
         known_urls: Callable[[list[str]], set[str]],
         store_items: Callable[[list], list],  # NewItems -> store.records.Ingested, in order
         workers: Workers | None = None,
+        robots_store: RobotsStore | None = None,  # kept robots.txt copies (crawlers.robots)
         max_articles_per_channel: int = 50,
         timeout: float | None = None,
         max_bytes: int = 10_000_000,
@@ -54,6 +56,7 @@ class WatchSpider(scrapy.Spider):
         self.known_urls = known_urls
         self.store_items = store_items  # used by crawlers.pipelines.IngestPipeline
         self.workers = workers or Workers(0)
+        self.robots_store = robots_store
         self.max_articles = max_articles_per_channel
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -107,7 +110,7 @@ class WatchSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if response is not None:
             self.ledger[channel_id].retry_after = retry_after(response.headers)
-        self.ledger.fail_channel(channel_id, describe_failure(failure, request, self.timeout))
+        self.ledger.fail_channel(channel_id, _describe(failure, request, self.timeout))
         self.ledger.request_done(channel_id)
 
     def next_page_failed(self, failure):
@@ -119,8 +122,10 @@ class WatchSpider(scrapy.Spider):
         channel_id = request.meta["channel"]
         entry = request.meta.get("entry")
         try:
-            reason = describe_failure(failure, request, self.timeout)
-            if entry is not None and (entry.summary or entry.content) and is_permanent(failure):
+            reason = _describe(failure, request, self.timeout)
+            # An unreachable robots.txt is not for ever: the page is tried again next time.
+            permanent = is_permanent(failure) and not isinstance(failure.value, Unreachable)
+            if entry is not None and (entry.summary or entry.content) and permanent:
                 # The page will not come (gone, forbidden): keep what the feed said.
                 warning = f"article page not fetched ({reason}); feed text only"
                 channel = self.channels[channel_id]
@@ -278,6 +283,12 @@ class WatchSpider(scrapy.Spider):
             self.ledger.fail_article(channel_id)
         finally:
             self.ledger.request_done(channel_id)
+
+
+def _describe(failure, request, timeout: float | None) -> str:
+    if isinstance(failure.value, Unreachable):  # it says which site and why
+        return str(failure.value)
+    return describe_failure(failure, request, timeout)
 
 
 def _is_html(response) -> bool:

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     JSON,
     BigInteger,
+    LargeBinary,
     Boolean,
     DateTime,
     Float,
@@ -329,3 +330,17 @@ class Alert(Base):
     day: Mapped[str] = mapped_column(String(10))
     message: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RobotsTxt(Base):
+    """The last robots.txt read from a site (scheme, host and port), so that a
+    crawl within the cache's lifetime need not ask for it again, and a later
+    one asks with its validators (a 304 costs no body)."""
+
+    __tablename__ = "robots_txt"
+    site: Mapped[str] = mapped_column(String(300), primary_key=True)  # "https://example.org:443"
+    status: Mapped[int] = mapped_column(Integer)  # 200, or the 4xx that means "no rules"
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)  # last read or revalidated

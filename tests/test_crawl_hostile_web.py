@@ -112,8 +112,25 @@ def server_error(h) -> None:
     h.end_headers()
 
 
-ROUTES = {"bombe": gzip_bomb, "geant": endless_feed, "lent": slow_never_finishes, "boucle": redirect_loop,
-          "limite": rate_limited, "occupe": busy_then_ok, "panne": server_error}
+def no_robots_txt(handler):
+    """The trap on every path but /robots.txt, which is missing (404: no rules), so
+    that the trap is met by the feed itself (a site whose robots.txt cannot be
+    read is not crawled at all: tests/test_crawl_robots.py)."""
+
+    def route(h) -> None:
+        if h.path == "/robots.txt":
+            h.send_response(404)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
+        handler(h)
+
+    return route
+
+
+ROUTES = {"bombe": no_robots_txt(gzip_bomb), "geant": no_robots_txt(endless_feed), "lent": slow_never_finishes,
+          "boucle": redirect_loop, "limite": no_robots_txt(rate_limited), "occupe": busy_then_ok,
+          "panne": no_robots_txt(server_error)}
 
 
 # --- an HTTPS server whose certificate nobody signed ----------------------------------

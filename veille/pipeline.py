@@ -40,6 +40,7 @@ def crawl_config(app: App) -> CrawlConfig:
         retry_after_max=s.crawl_retry_after_max,
         extract_workers=s.crawl_extract_workers,
         deadline=s.crawl_deadline,
+        robots_ttl_hours=s.crawl_robots_ttl_hours,
     )
 
 

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     crawl_deadline: float = Field(
         3600.0, gt=0, description="Seconds after which a whole crawl stops, keeping what it collected."
     )
+    crawl_robots_ttl_hours: float = Field(
+        24.0, ge=0, description="Hours a site's robots.txt is reused from the store before it is asked "
+        "for again (with its validators: an unchanged file costs a 304)."
+    )
     source_quiet_factor: float = Field(
         4.0, gt=1, description="A source is flagged quiet when its newest item is older than this many times "
         "its usual gap between items (and at least a week)."
