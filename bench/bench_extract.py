@@ -23,12 +23,19 @@ Baseline: BeautifulSoup's get_text() of the whole page, and the first date
 written in it. For reference, trafilatura itself with its defaults
 (`trafilatura.extract`, its own metadata for the date), which veille builds on.
 
-Speed: pages per second on the readability pages, in one process and with
-two worker processes (wall clock, median of --repeat runs), and the CPU time
-per page in one process, which shared machines disturb less.
+Speed, on the readability pages: CPU time per page in one process (which
+shared machines disturb less), and pages per second (wall clock) in one
+process and with two worker processes, for veille, trafilatura with its
+defaults and trafilatura's fast mode without metadata; with `--compare FILE`
+also for another `extract_page` (keep a copy of the previous
+crawlers/extract.py and metadata.py side by side, the copy importing the old
+metadata). The extractors take turns within each of --repeat runs; figures
+are medians, and the ratio to trafilatura is the figure that holds across
+runs on a shared machine.
 
     .venv/bin/python bench/bench_extract.py [--corpus readability,participedia,trafilatura-fr]
-        [--repeat 3] [--limit N] [--json out.json]
+        [--repeat 3] [--limit N] [--json out.json] [--compare old/extract.py]
+        [--speed-only | --quality-only] [--extractors veille,get_text,trafilatura]
 """
 
 from __future__ import annotations
@@ -222,43 +229,101 @@ def _mean(values: list[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-# --- speed ----------------------------------------------------------------------------
+# --- speed ---------------------------------------------------------------------------
+#
+# Shared machines drift by tens of percent between runs: every extractor is
+# timed in the same run, in alternation, and the ratios are what to read.
 
 
-def _extract_one(args):
-    html, url = args
-    return extract_page(html, url).text
+def trafilatura_fast_text(html: bytes, url: str | None) -> str:
+    """trafilatura's fast mode without metadata: the floor veille builds on."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False)
+    return document.text if document is not None else ""
 
 
-def cpu_ms_per_page(pages: list[Page]) -> float:
-    for page in pages[:5]:  # models and caches loaded
-        _extract_one((page.html, page.url))
-    started = time.process_time()
-    for page in pages:
-        _extract_one((page.html, page.url))
-    return 1000 * (time.process_time() - started) / len(pages)
+def trafilatura_default_text(html: bytes, url: str | None) -> str:
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    return document.text if document is not None else ""
 
 
-def pages_per_second(pages: list[Page], workers: int, repeat: int) -> float:
-    """Median pages/s of `veille` extraction, in this process (workers=0) or a pool."""
-    jobs = [(p.html, p.url) for p in pages]
-    rates = []
+# name -> function(html, url); `--compare FILE` adds "compare" (another extract_page, e.g. the previous version).
+SPEED_EXTRACTORS = {
+    "veille": lambda html, url: extract_page(html, url).text,
+    "trafilatura": trafilatura_default_text,
+    "trafilatura_fast": trafilatura_fast_text,
+}
+
+
+def _extract_one(job):
+    name, html, url = job
+    return SPEED_EXTRACTORS[name](html, url)
+
+
+def cpu_ms_per_page(pages: list[Page], names: list[str], repeat: int) -> dict[str, float]:
+    """Median CPU time per page of each extractor in this process, the extractors taking turns."""
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for name in names:  # models, caches and lazy imports loaded
+        for page in pages[:5]:
+            _extract_one((name, page.html, page.url))
+    for _ in range(repeat):
+        for name in names:
+            started = time.process_time()
+            for page in pages:
+                _extract_one((name, page.html, page.url))
+            times[name].append(1000 * (time.process_time() - started) / len(pages))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def pages_per_second(pages: list[Page], names: list[str], workers: int, repeat: int) -> dict[str, float]:
+    """Median wall-clock pages/s of each extractor, in this process (workers=0) or a pool, taking turns."""
+    rates: dict[str, list[float]] = {name: [] for name in names}
     pool = ProcessPoolExecutor(workers) if workers else None
     try:
-        if pool:
-            list(pool.map(_extract_one, jobs[: workers * 2]))  # warm the workers up
+        if pool:  # warm the workers up
+            list(pool.map(_extract_one, [(n, p.html, p.url) for n in names for p in pages[: workers * 2]]))
         for _ in range(repeat):
-            started = time.perf_counter()
-            if pool:
-                list(pool.map(_extract_one, jobs, chunksize=4))
-            else:
-                for job in jobs:
-                    _extract_one(job)
-            rates.append(len(jobs) / (time.perf_counter() - started))
+            for name in names:
+                jobs = [(name, p.html, p.url) for p in pages]
+                started = time.perf_counter()
+                if pool:
+                    list(pool.map(_extract_one, jobs, chunksize=4))
+                else:
+                    for job in jobs:
+                        _extract_one(job)
+                rates[name].append(len(jobs) / (time.perf_counter() - started))
     finally:
         if pool:
             pool.shutdown()
-    return statistics.median(rates)
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+def load_compare(path: Path) -> None:
+    """Time another `extract_page` (a copy of an earlier crawlers/extract.py) beside veille's."""
+    import importlib.util
+
+    sys.path.insert(0, str(path.resolve().parent))  # its own imports (an earlier metadata.py) beside it
+    spec = importlib.util.spec_from_file_location("compare_extract", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    SPEED_EXTRACTORS["compare"] = lambda html, url: module.extract_page(html, url).text
+
+
+def speed(pages: list[Page], repeat: int) -> dict:
+    names = list(SPEED_EXTRACTORS)
+    load_before = os.getloadavg()[0]
+    report = {
+        "cpu_ms_per_page": cpu_ms_per_page(pages, names, repeat),
+        "pages_per_s_1_process": pages_per_second(pages, names, 0, repeat),
+        "pages_per_s_2_workers": pages_per_second(pages, names, 2, repeat),
+    }
+    report["load_average"] = [load_before, os.getloadavg()[0]]
+    report["cpus"] = os.cpu_count()
+    return report
 
 
 # --- report ---------------------------------------------------------------------------
@@ -270,27 +335,38 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most N pages per corpus (0: all)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs for the speed figures (median)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--compare", type=Path, help="a copy of an earlier crawlers/extract.py to time beside veille")
+    parser.add_argument("--speed-only", action="store_true", help="skip the quality figures")
+    parser.add_argument("--quality-only", action="store_true", help="skip the speed figures")
+    parser.add_argument("--extractors", default=",".join(EXTRACTORS),
+                        help="quality figures for these: " + ", ".join(EXTRACTORS))
     args = parser.parse_args()
     if not SHARED.exists():
         sys.exit(f"shared data absent: {SHARED}")
     report = {}
-    for corpus in args.corpus.split(","):
+    for corpus in [] if args.speed_only else args.corpus.split(","):
         pages = CORPORA[corpus]()
         pages = pages[: args.limit] if args.limit else pages
-        report[corpus] = {name: score(pages, [extractor(p) for p in pages]) for name, extractor in EXTRACTORS.items()}
+        report[corpus] = {name: score(pages, [EXTRACTORS[name](p) for p in pages]) for name in args.extractors.split(",")}
         _print(corpus, report[corpus])
-    speed_pages = CORPORA["readability"]()[: args.limit or None]
-    report["speed_pages_per_s"] = {
-        "veille_1_process": pages_per_second(speed_pages, 0, args.repeat),
-        "veille_2_workers": pages_per_second(speed_pages, 2, args.repeat),
-    }
-    report["cpu_ms_per_page"] = cpu_ms_per_page(speed_pages)
-    print(f"\nspeed on the readability pages (median of {args.repeat}): "
-          + ", ".join(f"{k} {v:.1f} pages/s" for k, v in report["speed_pages_per_s"].items())
-          + f"; {report['cpu_ms_per_page']:.1f} ms of CPU per page, i.e. "
-          f"{1000 / report['cpu_ms_per_page']:.0f} pages/s per core; load average {os.getloadavg()[0]:.1f}")
+    if not args.quality_only:
+        if args.compare:
+            load_compare(args.compare)
+        report["speed"] = speed(CORPORA["readability"]()[: args.limit or None], args.repeat)
+        _print_speed(report["speed"], args.repeat)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
+
+
+def _print_speed(figures: dict, repeat: int) -> None:
+    load = figures["load_average"]
+    print(f"\nspeed on the readability pages, median of {repeat} runs taking turns "
+          f"({figures['cpus']} CPUs, load average {load[0]:.1f} before, {load[1]:.1f} after)")
+    print(f"  {'':17}{'CPU ms/page':>12}{'x trafilatura':>14}{'pages/s 1 proc':>16}{'pages/s 2 workers':>19}")
+    reference = figures["cpu_ms_per_page"]["trafilatura"]
+    for name, ms in figures["cpu_ms_per_page"].items():
+        print(f"  {name:17}{ms:>12.1f}{ms / reference:>14.2f}{figures['pages_per_s_1_process'][name]:>16.1f}"
+              f"{figures['pages_per_s_2_workers'][name]:>19.1f}")
 
 
 def _print(corpus: str, results: dict) -> None:

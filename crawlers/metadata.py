@@ -7,7 +7,7 @@ Most pages state their date, author and title in markup meant for machines
 (JSON-LD, OpenGraph, `<meta>`, `<time>`), read here with a few XPath queries;
 htmldate, without its extensive search, is the fallback for the others.
 
-Run on the parsed tree before the text extraction, which prunes it.
+Run on the parsed tree before the text extraction drops its hidden elements.
 """
 
 from __future__ import annotations

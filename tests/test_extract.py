@@ -79,3 +79,23 @@ def test_html_to_text_separates_blocks():
 @pytest.mark.parametrize("tag, code", [("fr-FR", "fr"), ("fr_FR", "fr"), ("FR", "fr"), ("", None), ("français", None)])
 def test_language_code(tag, code):
     assert language_code(tag) == code
+
+
+def test_short_chinese_paragraphs_are_prose_not_furniture():
+    # A Chinese sentence says in 40 characters what takes 80 in French: the
+    # closing paragraphs of this article are short, and belong to it.
+    paragraphs = [
+        "谷歌在2014年收购的人工智能公司开发出一款能够用自己的记忆学习新知识并利用这些知识来回答问题的计算机。",
+        "这款产品具有极其重要的意义，因为这意味着未来的人工智能技术可能不需要人类来教它就能回答人类提出的问题。"
+        "研究人员表示，这一系统已经在多项测试中取得了令人满意的结果，并将继续改进。",
+        "研究结果已发表在科学刊物上。",
+        "团队希望这一系统能够推动计算行业实现更多突破，并已将其研究结果发表在科学刊物（编译/林靖",
+    ]
+    html = ("<html lang='zh'><head><title>人工智能新突破</title></head><body><nav><a href='/'>首页</a> "
+            "<a href='/tech'>科技</a></nav><article><h1>人工智能新突破</h1>"
+            + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article><footer>版权所有</footer></body></html>")
+    page = extract_page(html)
+    assert page.title == "人工智能新突破"
+    assert page.text.startswith("谷歌在2014年") and "研究结果已发表在科学刊物上。" in page.text
+    assert page.text.endswith("（编译/林靖")
+    assert "版权所有" not in page.text

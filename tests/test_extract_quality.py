@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import tarfile
 from collections import Counter
 from datetime import date
 
@@ -62,6 +63,19 @@ def test_french_news_pages_of_the_readability_set():
         meta = json.loads((page / "expected-metadata.json").read_text(encoding="utf-8"))
         assert found.language == meta.get("lang", "fr")[:2]
     assert f1(pairs) >= 0.97, f"token F1 {f1(pairs):.3f}"  # measured 0.999
+
+
+def test_all_readability_test_pages():
+    """Mozilla readability's 130 pages, in ten languages and many layouts (5 s)."""
+    pairs = []
+    with tarfile.open(shared_path("readability-testpages", "all_test_pages.tar.gz")) as tar:
+        members = {m.name: m for m in tar.getmembers() if m.isfile()}
+        for name in sorted(n for n in members if n.endswith("/source.html")):
+            folder = name.rsplit("/", 1)[0]
+            gold = gold_text(tar.extractfile(members[f"{folder}/expected.html"]).read().decode("utf-8", "replace"))
+            pairs.append(precision_recall(gold, extract_page(tar.extractfile(members[name]).read()).text))
+    assert len(pairs) >= 130
+    assert f1(pairs) >= 0.945, f"token F1 {f1(pairs):.3f}"  # measured 0.949 (bench/bench_extract.py)
 
 
 @pytest.fixture(scope="module")
