@@ -17,7 +17,7 @@ from twisted.internet import error as tx
 
 from crawlers.middlewares import RefusedURL
 from crawlers.resolver import REFUSED
-from crawlers.retry import retry_after
+from crawlers.retry import SiteStalled, retry_after
 
 
 def describe_failure(failure, request, timeout: float | None = None) -> str:
@@ -71,7 +71,7 @@ def is_permanent(failure) -> bool:
     exc = failure.value
     if isinstance(exc, HttpError):
         return exc.response.status in (401, 403, 404, 410, 451)
-    return isinstance(exc, IgnoreRequest) and "redirection" not in str(exc)
+    return isinstance(exc, IgnoreRequest) and not isinstance(exc, SiteStalled) and "redirection" not in str(exc)
 
 
 def _is_tls_error(exc) -> bool:

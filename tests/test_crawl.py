@@ -4,6 +4,7 @@ the fixture web of veille/demo, into a temporary SQLite store."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from urllib.parse import urlsplit
 
 import feedparser
@@ -333,3 +334,41 @@ def test_report_json_shape(store, web):
 def test_no_channels_no_process():
     report = crawl("sqlite:///unused.sqlite", [], fast_config())
     assert report.channels == [] and report.new == 0
+
+
+def slow_articles(h) -> None:
+    """A site whose feed answers at once but whose eight article pages never finish."""
+    if h.path == "/robots.txt":
+        return demo._send_simple(h, 404, "Introuvable")
+    if not h.path.startswith("/feed"):
+        return slow_never_finishes(h)
+    base = f"http://{h.headers['Host']}"
+    entries = "".join(f"<item><title>Article {n}</title><link>{base}/article-{n}</link>"
+                      f"<description>Résumé {n}.</description></item>" for n in range(8))
+    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Lent</title>'
+            f"<link>{base}/</link>{entries}</channel></rss>").encode()
+    h.send_response(200)
+    h.send_header("Content-Type", "application/rss+xml")
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body)
+
+
+def test_a_site_that_stalls_costs_one_timeout_not_one_per_page(store):
+    """Eight never-ending article pages: after as many timeouts as one page may be tried (three), the
+    others wait for the next crawl instead of each costing three (with 30 s timeouts and two pages at a
+    time: about a minute, not six)."""
+    url, engine = store
+    with FixtureWeb(extra_routes={"lent": slow_articles}) as fw:
+        sources.upsert_actor(engine, slug="lent", name="Site lent",
+                             channels=[{"kind": "feed", "url": fw.base_url("lent") + "/feed.xml"}])
+        report = crawl(url, sources.channel_specs(engine), fast_config(timeout=1.0))
+        pages = [p for p in fw.requests("lent") if p.startswith("/article-")]
+    [channel] = report.channels
+    assert report.new == 0  # nothing half-stored: the pages are left for the next crawl
+    assert channel.errors == 8  # each page counted as not collected, to try again next time
+    # Two pages in flight at a time (concurrency per site), each tried three times, then the rest is dropped.
+    # Without the guard: every page three times (24 requests). With it: the timeouts already under way,
+    # the retries sent before the third, then nothing.
+    tries = Counter(pages)
+    assert max(tries.values()) <= 2 and len(pages) <= 8 + 3, pages
