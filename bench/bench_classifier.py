@@ -23,6 +23,12 @@ Measured 2026-11-25 (2 cores shared with other work, --repeat 3):
 training on 562 + 638 items 13.3 s (baseline 0.8 s); predict with why
 1,480 items/s, probabilities only 1,962/s, baseline 1,322/s, one item per
 call 147/s; training on 50,000 items 1,854 s.
+Again 2026-11-25, with the 1,200 labelled extras and the weak labels
+(--repeat 3 --big 0): training on 562 + 1,461 items 24.2 s; predict with why
+1,587 items/s, probabilities only 2,087/s, baseline 1,358/s, one item per
+call 148/s. The same run just before the change (600 extras, no weak
+labels, a busier machine): 1,452/s, 1,996/s, baseline 1,243/s; the shipped
+models before and after, interleaved in one process: 1,263/s and 1,255/s.
 """
 
 from __future__ import annotations

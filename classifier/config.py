@@ -31,6 +31,12 @@ class ModelConfig:
     cue_weight_purpose: float = 0.5
     cue_weight_themes: float = 0.5
     cue_weight_kind: float = 1.0
+    # Weight of the character n-gram block in each dimension's heads (the word
+    # block weighs 1; kind does not read characters, see kind_blocks).
+    # 1.5 for purpose and themes (README: +.01 to +.02 on themes, relevance best at 1).
+    char_weight_relevance: float = 1.0
+    char_weight_purpose: float = 1.5
+    char_weight_themes: float = 1.5
     # Inverse regularisation strength of each head's logistic regression: 30
     # once the labelled extras joined training (README: means of seeds 0-2).
     c_relevance: float = 30.0
@@ -48,6 +54,10 @@ class ModelConfig:
     # n-grams are topical, and the topic (Participedia's cases are about
     # participatory budgets) is not what makes an item a publication.
     kind_blocks: tuple[str, ...] = ("words", "cues")
+    # The same choice for the other dimensions (all blocks: measured best).
+    relevance_blocks: tuple[str, ...] = ("words", "chars", "cues")
+    purpose_blocks: tuple[str, ...] = ("words", "chars", "cues")
+    themes_blocks: tuple[str, ...] = ("words", "chars", "cues")
     calibrate: bool = True  # Platt / temperature scaling on out-of-fold scores
     tune_thresholds: bool = True  # else 0.5 everywhere
     # A theme threshold is tuned only with enough positives; rarer themes keep
@@ -60,6 +70,23 @@ class ModelConfig:
     # (labels/README.md) to training; like the codebook's, they join every
     # fold's training part and are never among the items measured.
     labelled_extras: bool = True
+    # Weak labels read off the corpora's own tags (weak.py, labels/README.md),
+    # as "<corpus>:<dimension>": the dimensions each corpus gives (the others
+    # stay unknown on its rows), and a weak row's weight in the heads (a
+    # hand-labelled row weighs 1). Like the extras they join every fold's
+    # training part and are never measured; without the shared corpora they
+    # are skipped.
+    # Relevance and purpose only: kind from the tags (Participedia's
+    # "publication", 18F's job posts as "call") cost .07 of kind macro-F1, and
+    # once the 1,200 labelled extras joined, themes from the tags cost .006-.009
+    # of themes micro-F1 (README).
+    # Not the beta.gouv start-ups: their mapping was written with train.jsonl's
+    # start-ups in view and contradicts 5 of 6 hand labels of other-extra.jsonl,
+    # so its +.008 relevance in cross-validation is not a gain to trust.
+    weak_labels: tuple[str, ...] = tuple(
+        f"{corpus}:{dimension}" for corpus in ("participedia", "18f")
+        for dimension in ("relevance", "purpose"))
+    weak_weight: float = 0.3
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -76,6 +103,7 @@ DEFAULT = ModelConfig()
 BASELINE = ModelConfig(
     codebook_examples=False,
     labelled_extras=False,
+    weak_labels=(),
     balance_by_language=(),
     kind_blocks=("words",),
     word_ngrams=(1, 1),

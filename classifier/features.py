@@ -55,6 +55,7 @@ def raw_item_text(title: str, summary: str, text: str, config: ModelConfig) -> s
 
 
 _FOLD = _fold_table()
+_TOKENS = r"(?u)\b\w[\w'-]*\w\b|\b\w\w\b"
 
 
 def build_featurizer(config: ModelConfig) -> FeatureUnion:
@@ -62,8 +63,7 @@ def build_featurizer(config: ModelConfig) -> FeatureUnion:
     if config.words:
         blocks.append(("words", WordNgrams(
             lowercase=False, ngram_range=config.word_ngrams, min_df=config.word_min_df,
-            sublinear_tf=True, token_pattern=r"(?u)\b\w[\w'-]*\w\b|\b\w\w\b",
-            dtype=np.float32)))
+            sublinear_tf=True, token_pattern=_TOKENS, dtype=np.float32)))
     if config.chars:
         blocks.append(("chars", CharNgrams(
             ngram_range=config.char_ngrams, min_df=config.char_min_df,

@@ -39,12 +39,19 @@ class Targets:
     kind: np.ndarray  # (n,) int index into KIND_SLUGS
     language: np.ndarray  # (n,) str, "" when unknown: only to balance weights
     known: np.ndarray  # (n, 4) bool, columns in DIMENSIONS order
+    # (n,) float: a row's weight in the heads (1; less for weak labels, see
+    # weak.py). Calibration, thresholds and figures ignore it.
+    weight: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.weight is None:
+            self.weight = np.ones(len(self.relevant))
 
     def plus(self, other: "Targets") -> "Targets":
         return Targets(*(np.concatenate([a, b]) for a, b in zip(self.fields(), other.fields())))
 
     def fields(self) -> tuple:
-        return (self.relevant, self.purpose, self.themes, self.kind, self.language, self.known)
+        return (self.relevant, self.purpose, self.themes, self.kind, self.language, self.known, self.weight)
 
     def subset(self, rows: np.ndarray) -> "Targets":
         return Targets(*(a[rows] for a in self.fields()))
@@ -111,7 +118,7 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
         X_fit = X_dim if scale is None else X_dim @ sp.diags(scale)
         y_dim = y if rows is None else y.subset(rows)
         strata = _strata(dim, y_dim, config)
-        return [_fit(X_fit, t, c, config, seed, _sample_weights(t, strata, config), scale)
+        return [_fit(X_fit, t, c, config, seed, _sample_weights(t, strata, config, y_dim.weight), scale)
                 for t in targets(y_dim)]
 
     return Heads(
@@ -129,20 +136,27 @@ def _strata(dimension: str, y: Targets, config: ModelConfig) -> np.ndarray | Non
     return y.language if dimension in config.balance_by_language else None
 
 
-def _sample_weights(target: np.ndarray, strata: np.ndarray | None, config: ModelConfig) -> np.ndarray | None:
-    """Balanced class weights ("balanced": rare labels would else never win).
+def _sample_weights(target: np.ndarray, strata: np.ndarray | None, config: ModelConfig,
+                    rows: np.ndarray | None = None) -> np.ndarray | None:
+    """Balanced class weights ("balanced": rare labels would else never win), times each row's weight.
+
+    Classes are balanced on weighted counts, so down-weighted weak labels
+    (weak.py) count for what they weigh; with all rows at 1 this is
+    scikit-learn's "balanced".
 
     Given strata, the balance holds within each stratum. By language: in
     train.jsonl most English items are Participedia cases, all relevant, and
     a head would else learn "English means relevant" from words like "street".
     """
+    rows = np.ones(len(target)) if rows is None else np.asarray(rows, dtype=np.float64)
     if not config.balanced:
-        return None
+        return None if (rows == 1).all() else rows
     cells = np.where(target, "1", "0")
     if strata is not None:
         cells = np.char.add(np.char.add(strata.astype(str), "|"), cells)
-    _, inverse, counts = np.unique(cells, return_inverse=True, return_counts=True)
-    return len(target) / (len(counts) * counts[inverse])
+    _, inverse = np.unique(cells, return_inverse=True)
+    counts = np.bincount(inverse, weights=rows)
+    return rows * rows.sum() / (len(counts) * counts[inverse])
 
 
 def _column_scale(n_features: int, blocks: dict[str, slice], config: ModelConfig, dimension: str):
@@ -156,7 +170,9 @@ def _column_scale(n_features: int, blocks: dict[str, slice], config: ModelConfig
     for name, columns in blocks.items():
         if name == "cues":
             scale[columns] = getattr(config, f"cue_weight_{dimension}")
-        if dimension == "kind" and name not in config.kind_blocks:
+        if name == "chars":
+            scale[columns] = getattr(config, f"char_weight_{dimension}", 1.0)
+        if name not in getattr(config, f"{dimension}_blocks"):
             scale[columns] = 0.0
     return None if (scale == 1).all() else scale
 

@@ -2,7 +2,7 @@
 
 Public API (re-exported by the `classifier` package):
 
-    train(examples, *, seed=0, config=DEFAULT, data_sha256=None) -> TrainedModel
+    train(examples, *, seed=0, config=DEFAULT, data_sha256=None, held_out=()) -> TrainedModel
     TrainedModel.predict(items: list[ItemToClassify]) -> list[Prediction]
     save(model, directory) -> Path          # model.skops + metadata.json
     load(directory) -> TrainedModel         # refuses untrusted types
@@ -22,6 +22,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import sklearn
 
 from classifier.calibration import Calibration
@@ -35,6 +36,7 @@ from classifier.persist import load, save
 from classifier.registry import current_dir
 from classifier.predictor import TrainedModel
 from classifier.taxonomy import THEME_SLUGS, slugs
+from classifier.weak import WEAK_FILES, weak_dimensions, weak_examples
 
 __all__ = ["SHIPPED_DIR", "TrainedModel", "load", "load_default", "save", "train", "train_to_dir"]
 
@@ -42,15 +44,20 @@ SHIPPED_DIR = Path(__file__).parent / "shipped"
 CODEBOOK_EXAMPLES = Path(__file__).parent / "codebook" / "examples.jsonl"
 LABELS_DIR = Path(__file__).parent / "labels"  # more real items labelled with the codebook
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "labels" / "train.jsonl"
+CORPORA_DIR = DEFAULT_DATA.parents[1]  # the corpora whose own tags give weak labels (weak.py)
 
 
 def train(examples: list[Example], *, seed: int = 0, config: ModelConfig = DEFAULT,
-          data_sha256: str | None = None) -> TrainedModel:
-    """Fit on all examples; calibration, thresholds and CV figures from 5-fold out-of-fold margins."""
+          data_sha256: str | None = None, held_out: list[Example] = ()) -> TrainedModel:
+    """Fit on all examples; calibration, thresholds and CV figures from 5-fold out-of-fold margins.
+
+    `held_out`: items the model will be measured on; no weak row (weak.py) is
+    taken from them or their near-twins.
+    """
     if len(examples) < 2 * config.folds:
         raise ValueError(f"need at least {2 * config.folds} labelled examples, got {len(examples)}")
     texts, y = _prepared(examples, config)
-    extra_examples, sources = training_extras(config)
+    extra_examples, sources = training_extras(config, list(examples) + list(held_out))
     extra = _prepared(extra_examples, config) if extra_examples else None
     test_folds = folds(y, config.folds, seed)
     oof = out_of_fold(texts, y, test_folds, config, seed, extra)
@@ -66,7 +73,10 @@ def train(examples: list[Example], *, seed: int = 0, config: ModelConfig = DEFAU
 
 
 def _prepared(examples: list[Example], config: ModelConfig):
-    return [item_text(ex.title, ex.summary, ex.text, config) for ex in examples], targets_of(examples)
+    y = targets_of(examples)
+    # Weak labels (weak.py) weigh less in the heads than labels read by a person.
+    y.weight = np.array([config.weak_weight if ex.extra.get("weak") else 1.0 for ex in examples])
+    return [item_text(ex.title, ex.summary, ex.text, config) for ex in examples], y
 
 
 def codebook_examples() -> list[Example]:
@@ -78,8 +88,11 @@ def labelled_extra_files() -> list[Path]:
     return sorted(LABELS_DIR.glob("*.jsonl"))
 
 
-def training_extras(config: ModelConfig) -> tuple[list[Example], dict]:
-    """The items added to every fold's training part, and where they come from (for the metadata)."""
+def training_extras(config: ModelConfig, measured: list[Example] = ()) -> tuple[list[Example], dict]:
+    """The items added to every fold's training part, and where they come from (for the metadata).
+
+    Weak rows leave out the `measured` items, the labelled ones and their near-twins (weak.py).
+    """
     files = ([CODEBOOK_EXAMPLES] if config.codebook_examples else []) + (
         labelled_extra_files() if config.labelled_extras else [])
     examples, sources = [], {}
@@ -87,6 +100,13 @@ def training_extras(config: ModelConfig) -> tuple[list[Example], dict]:
         rows = load_examples(path)
         examples += rows
         sources[path.name] = {"n_examples": len(rows), "sha256": file_sha256(path)}
+    for corpus, dimensions in weak_dimensions(config.weak_labels).items():
+        if not (CORPORA_DIR / WEAK_FILES[corpus]).exists():
+            continue  # the shared corpora are absent: the model is trained without them
+        rows = weak_examples(CORPORA_DIR, corpus, list(measured) + examples, dimensions)
+        examples += rows
+        sources[f"weak:{corpus}"] = {"n_examples": len(rows), "sha256": file_sha256(CORPORA_DIR / WEAK_FILES[corpus]),
+                                     "dimensions": list(dimensions), "weight": config.weak_weight}
     return examples, sources
 
 

@@ -29,7 +29,8 @@ from veille import pipeline
 from veille.app import App
 from veille.settings import load_settings
 
-FAST = replace(DEFAULT, codebook_examples=False, labelled_extras=False)  # the seed is the codebook's items
+FAST = replace(DEFAULT, codebook_examples=False, labelled_extras=False,  # the seed is the codebook's items
+               weak_labels=())
 EDITOR = "edith@veille.example"
 
 

@@ -1,0 +1,144 @@
+"""Cross-validated quality of one lever at a time, by `train`'s own protocol.
+
+Each row: 5-fold out-of-fold margins on train.jsonl (the codebook's examples,
+the labelled extras and, when a row asks for them, the weak rows join every
+fold's training part and are never measured), then calibration and thresholds
+cross-fitted per fold (crossval.cv_metrics), exactly as `train` reports its
+figures; no final fit. Seed 0 and the mean of the seeds asked for.
+
+    .venv/bin/python bench/bench_classifier_levers.py [--seeds 0 1 2] [--only NAME ...]
+
+Levers are named configs below; classifier/README.md ("Levers measured one at
+a time") and labels/README.md ("Weak labels") report them. The figures depend
+on the files in classifier/labels: the rows measured before afp-extra-2 and
+other-extra-2 arrived say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from classifier.config import DEFAULT  # noqa: E402
+from classifier.crossval import cv_metrics, folds, out_of_fold  # noqa: E402
+from classifier.data import load_examples  # noqa: E402
+from classifier.model import DEFAULT_DATA, _prepared, training_extras  # noqa: E402
+
+FIGURES = [("relevance", "macro_f1"), ("purpose", "accuracy"), ("purpose", "macro_f1"),
+           ("themes", "micro_f1"), ("themes", "macro_f1"), ("kind", "macro_f1")]
+
+ALL_WEAK = ("participedia", "18f", "betagouv-startup")
+
+
+# The levers were measured one at a time from what shipped before (BEFORE);
+# DEFAULT is what was kept.
+BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0)
+
+
+def weak(corpora=ALL_WEAK, dimensions=("relevance", "purpose", "themes", "kind"), **kw):
+    return replace(BEFORE, weak_labels=tuple(f"{c}:{d}" for c in corpora for d in dimensions), **kw)
+
+
+NO_KIND = ("relevance", "purpose", "themes")
+WEAK = weak(dimensions=NO_KIND)
+LEVERS = {
+    "before": BEFORE,
+    "default": DEFAULT,
+    "weak-all-0.3": weak(),
+    "weak-participedia-0.3": weak(("participedia",)),
+    "weak-18f-0.3": weak(("18f",)),
+    "weak-startups-0.3": weak(("betagouv-startup",)),
+    "weak-all-nokind": WEAK,
+    "weak-pp18f-nokind": weak(ALL_WEAK[:2], NO_KIND),
+    "weak-nokind-0.15": weak(dimensions=NO_KIND, weak_weight=0.15),
+    "weak-nokind-0.6": weak(dimensions=NO_KIND, weak_weight=0.6),
+    "weak-nokind-1.0": weak(dimensions=NO_KIND, weak_weight=1.0),
+    "weak-pp-pt_18f-rt": replace(BEFORE, weak_labels=("participedia:purpose", "participedia:themes",
+                                                       "18f:relevance", "18f:themes")),
+    "weak-pp-pt_18f-rt_bgs-r": replace(BEFORE, weak_labels=(
+        "participedia:purpose", "participedia:themes", "18f:relevance", "18f:themes", "betagouv-startup:relevance")),
+    "weak-pp-rpt_18f-rt": replace(BEFORE, weak_labels=(
+        "participedia:relevance", "participedia:purpose", "participedia:themes", "18f:relevance", "18f:themes")),
+    "weak+c_themes100": replace(WEAK, c_themes=100.0),
+    "weak+c_relevance100": replace(WEAK, c_relevance=100.0),
+    "weak+cue_themes1": replace(WEAK, cue_weight_themes=1.0),
+    "weak+theme_shrink2": replace(WEAK, theme_shrink=2.0),
+    "weak+themes_words_cues": replace(WEAK, themes_blocks=("words", "cues")),
+    "weak+purpose_words_cues": replace(WEAK, purpose_blocks=("words", "cues")),
+    "weak+relevance_words_cues": replace(WEAK, relevance_blocks=("words", "cues")),
+    "default+cue_relevance2": replace(DEFAULT, cue_weight_relevance=2.0),
+    "default+c_themes100": replace(DEFAULT, c_themes=100.0),
+    "default+word_ngrams13": replace(DEFAULT, word_ngrams=(1, 3)),
+    "default+balance_language_all": replace(DEFAULT, balance_by_language=("relevance", "purpose", "themes", "kind")),
+    "default+theme_shrink10": replace(DEFAULT, theme_shrink=10.0),
+    "default+title_twice": replace(DEFAULT, title_repeat=2),
+    "default+c_relevance10+c_purpose100": replace(DEFAULT, c_relevance=10.0, c_purpose=100.0),
+    "default+weak_weight0.2": replace(DEFAULT, weak_weight=0.2),
+    "default+weak_weight0.45": replace(DEFAULT, weak_weight=0.45),
+    "before+weak": WEAK,
+    "before+char_weight1.5": replace(BEFORE, char_weight_purpose=1.5, char_weight_themes=1.5),
+    "default-weak_themes": replace(DEFAULT, weak_labels=tuple(
+        f"{c}:{d}" for c in ALL_WEAK for d in ("relevance", "purpose"))),
+    "weak+char_weight0.6": replace(WEAK, char_weight_relevance=0.6, char_weight_purpose=0.6, char_weight_themes=0.6),
+    "weak+char_weight1.5": replace(WEAK, char_weight_relevance=1.5, char_weight_purpose=1.5, char_weight_themes=1.5),
+    "weak+char_weight2": replace(WEAK, char_weight_relevance=2.0, char_weight_purpose=2.0, char_weight_themes=2.0),
+    "weak+char_weight3": replace(WEAK, char_weight_relevance=3.0, char_weight_purpose=3.0, char_weight_themes=3.0),
+}
+
+
+# Source -> the actor type production knows (store: actors.type); measured as a
+# marker word appended to the text, for this comparison only.
+ACTOR_OF_SOURCE = {"afp-an": "media", "participedia": "research", "18f": "public-institution",
+                   "betagouv-startup": "public-institution", "betagouv-blog": "public-institution"}
+
+
+def _with_actor(examples, texts):
+    return [f"{t} . actortype{ACTOR_OF_SOURCE.get(ex.source or '', 'unknown').replace('-', '')}"
+            for ex, t in zip(examples, texts)]
+
+
+def measure(config, seeds, actor=False) -> list[dict]:
+    examples = load_examples(DEFAULT_DATA)
+    texts, y = _prepared(examples, config)
+    extra_examples, sources = training_extras(config, examples)
+    extra = _prepared(extra_examples, config) if extra_examples else None
+    if actor:
+        texts = _with_actor(examples, texts)
+        extra = (_with_actor(extra_examples, extra[0]), extra[1])
+    rows = []
+    for seed in seeds:
+        test_folds = folds(y, config.folds, seed)
+        oof = out_of_fold(texts, y, test_folds, config, seed, extra)
+        m = cv_metrics(oof, y, test_folds, config)
+        rows.append({f"{d}.{n}": m[d][n] for d, n in FIGURES})
+    return rows, sources
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--only", nargs="+", default=list(LEVERS))
+    parser.add_argument("--actor", action="store_true", help="append the source's actor type as a word")
+    args = parser.parse_args()
+    print("lever | " + " | ".join(f"{d} {n}" for d, n in FIGURES) + " | extras | s")
+    for name in args.only:
+        start = time.perf_counter()
+        rows, sources = measure(LEVERS[name], args.seeds, args.actor)
+        cells = []
+        for key in rows[0]:
+            mean = np.mean([r[key] for r in rows])
+            cells.append(f"{rows[0][key]:.3f} ({mean:.3f})")
+        weak = {k: v["n_examples"] for k, v in sources.items() if k.startswith("weak")}
+        print(f"{name}{' +actor' if args.actor else ''} | " + " | ".join(cells) + f" | {weak} | {time.perf_counter() - start:.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
