@@ -52,7 +52,7 @@ def test_admins_get_one_alert_per_cause_and_day(tmp_path, inbox):
     mail = box.messages[0].message
     assert mail["Subject"] == "[veille] 4 problèmes à regarder"
     lines = mail.get_content().splitlines()
-    assert lines[0].startswith("- L'exécution 1 (crawl) a échoué : HTTP 500")
+    assert lines[0].startswith("- L'exécution 1 (crawl) a échoué : robots.txt unreachable") and "HTTP 500" in lines[0]
     assert lines[1].startswith("- L'exécution 2 (classify) a échoué : cannot load the classifier model")
     assert lines[2].startswith("- La source « Site en panne » échoue depuis 1 collectes")
     assert lines[3].startswith("- La base de données occupe")
