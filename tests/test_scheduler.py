@@ -109,7 +109,11 @@ def test_sigterm_lets_the_crawl_in_progress_end(tmp_path, web):
     assert "stopping: the job in progress ends first" in process.output()
     crawls = runs_of(store_url, "crawl")
     assert len(crawls) == 1 and crawls[0].status in ("partial", "failed")  # cut short, and closed
-    assert "the crawl stopped before this channel was finished" in str(crawls[0].errors)
+    # The slow site's channel is reported unfinished: cut by the stop, or, when its robots.txt gave up
+    # first (a download in flight ends before Scrapy stops), skipped for this crawl.
+    [error] = [e["error"] for e in crawls[0].errors if e["url"].startswith(web.base_url("lent"))]
+    assert ("the crawl stopped before this channel was finished" in error
+            or error.startswith("robots.txt unreachable, nothing fetched from")), error
     assert runs_of(store_url, "classify") == []  # nothing started after the signal
     assert all(r.status != "running" for r in runs_of(store_url))
     assert veille(env, "crawl", "--source", "1").returncode == 0  # nothing lost: the next crawl has it all
