@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from store.records import ChannelResult, ChannelSpec
 
-# Imported once by the forkserver: what every crawl process needs (Scrapy's
-# HTTP handler is loaded by name when a crawl starts, so it is named here).
-PRELOAD = ["crawlers.crawl_process", "scrapy.core.downloader.handlers.http11"]
+# Imported once by the forkserver: what every crawl process needs, the
+# components Scrapy loads by name when a crawl starts included (preload.py).
+PRELOAD = ["crawlers.preload"]
 # The child stops itself at this share of the deadline, before the parent must stop it.
 TIME_LIMIT_SHARE = 0.9
 # After the deadline the child gets SIGTERM (Scrapy then stops cleanly and
