@@ -29,11 +29,13 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "source"
 
 
-def upsert_actor(engine: Engine, *, name: str, channels: list[dict], slug: str | None = None, **fields) -> int:
+def upsert_actor(engine: Engine, *, name: str, channels: list[dict], slug: str | None = None,
+                 add_tags: tuple[str, ...] | list[str] = (), **fields) -> int:
     """Create or update an actor by slug, adding channels it does not have yet.
 
     `channels` are dicts with kind, url and optionally selectors, confidence,
-    enabled. Returns the actor id.
+    enabled. `add_tags` joins the actor's tags, keeping the ones it has (crawl
+    groups among them); a `tags` field replaces them. Returns the actor id.
     """
     slug = slug or slugify(name)
     with transaction(engine) as session:
@@ -44,6 +46,8 @@ def upsert_actor(engine: Engine, *, name: str, channels: list[dict], slug: str |
         actor.name = name
         for key, value in fields.items():
             setattr(actor, key, value)
+        if missing := [t for t in add_tags if t not in (actor.tags or [])]:
+            actor.tags = [*(actor.tags or []), *missing]
         known = {c.url: c for c in actor.channels}
         for spec in channels:
             channel = known.get(spec["url"])
@@ -267,11 +271,3 @@ def set_group(engine: Engine, actor_id: int, group: str, member: bool = True) ->
         tags = [t for t in (actor.tags or []) if t != f"group:{group}"]
         actor.tags = tags + [f"group:{group}"] if member else tags
         return True
-
-
-def tag_actor(engine: Engine, actor_id: int, tag: str) -> None:
-    """Add a tag to an actor, keeping the ones it has (crawl groups among them)."""
-    with transaction(engine) as session:
-        actor = session.get(Actor, actor_id)
-        if actor is not None and tag not in (actor.tags or []):
-            actor.tags = [*(actor.tags or []), tag]

@@ -96,10 +96,9 @@ def routes(web: Web) -> APIRouter:
         actor_id = source_store.upsert_actor(
             web.engine, name=name or found.title or url,
             channels=[{**c, "confidence": "checked"} for c in found.channels],
-            homepage=found.homepage, **{**fields, "language": fields["language"] or found.language or "fr"},
+            homepage=found.homepage, add_tags=[found.platform] if found.platform else [],
+            **{**fields, "language": fields["language"] or found.language or "fr"},
         )
-        if found.platform:
-            source_store.tag_actor(web.engine, actor_id, found.platform)
         return RedirectResponse(f"/equipe/sources?ajout={actor_id}", 303)
 
     @router.get("/equipe/sources/{actor_id}")

@@ -59,9 +59,9 @@ def sources_add(url: str, name: str | None, kind: str, actor_type: str, language
         type=actor_type,
         language=language or (found and found.language) or "fr",
         homepage=found.homepage if found else f"{parts.scheme}://{parts.netloc}/",
+        add_tags=[found.platform] if found and found.platform else [],
     )
     if found and found.platform:
-        source_store.tag_actor(app.engine, actor_id, found.platform)
         click.echo(f"a {found.platform.capitalize()} platform ({found.evidence})", err=True)
     click.echo(f"source {actor_id}: {name} ({channels[0]['kind']} {channels[0]['url']})")
     for channel in channels[1:]:
