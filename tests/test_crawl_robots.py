@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from crawlers.run import CrawlConfig, crawl
+from crawlers.run import crawl
 from store import items as item_store
-from store import migrate, sources
 from store import robots as robots_cache
-from store.db import open_engine
+from store import sources
+from tests.test_crawl import fast_config, store  # noqa: F401 - `store` is a fixture
 from veille.demo.server import FixtureWeb, error_500
 
 ROBOTS = "User-agent: *\nDisallow: /prive/\n"
@@ -20,12 +20,6 @@ PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{tit
 <article><h1>{title}</h1><p>Le conseil municipal a adopté le budget participatif de l'année prochaine après
 une consultation des habitants de chaque quartier, qui ont proposé des projets et voté pour les retenir.</p>
 </article></body></html>"""
-
-
-def config(**changes) -> CrawlConfig:
-    values = dict(user_agent="veille-tests (+https://example.org/veille)", allow_private_networks=True,
-                  delay=0.0, timeout=5.0, deadline=60.0, retry_backoff=0.05)
-    return CrawlConfig(**{**values, **changes})
 
 
 def feed(*paths: str) -> str:
@@ -46,15 +40,6 @@ def write_site(root, robots: str | None, *paths: str) -> None:
 
 
 @pytest.fixture
-def store(tmp_path):
-    url = f"sqlite:///{tmp_path}/s.sqlite"
-    engine = open_engine(url)
-    migrate.upgrade(engine)
-    yield url, engine
-    engine.dispose()
-
-
-@pytest.fixture
 def mairie(tmp_path):
     """A site whose robots.txt forbids /prive/; its feed links to one open and one private article."""
     root = tmp_path / "sites" / "mairie"
@@ -64,7 +49,7 @@ def mairie(tmp_path):
 
 
 def crawl_all(url, engine, **changes):
-    return crawl(url, sources.channel_specs(engine), config(**changes))
+    return crawl(url, sources.channel_specs(engine), fast_config(**changes))
 
 
 def register(engine, fw, site: str) -> None:
