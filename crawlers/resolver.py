@@ -55,7 +55,9 @@ class PublicOnlyReceiver:
         self.receiver.resolutionComplete()
 
 
-class PublicOnlyHostnameResolver(CachingHostnameResolver):
+class _AllowPrivateSetting:
+    """Both resolvers read whether private addresses are allowed (tests) from the crawl's settings."""
+
     allow_private = False
 
     @classmethod
@@ -64,6 +66,8 @@ class PublicOnlyHostnameResolver(CachingHostnameResolver):
         resolver.allow_private = crawler.settings.getbool(ALLOW_PRIVATE_SETTING)
         return resolver
 
+
+class PublicOnlyHostnameResolver(_AllowPrivateSetting, CachingHostnameResolver):
     def resolveHostName(self, resolutionReceiver, hostName, portNumber=0, addressTypes=None,
                         transportSemantics="TCP"):
         if not self.allow_private:
@@ -73,16 +77,8 @@ class PublicOnlyHostnameResolver(CachingHostnameResolver):
                                        transportSemantics)
 
 
-class PublicOnlyResolver(CachingThreadedResolver):
+class PublicOnlyResolver(_AllowPrivateSetting, CachingThreadedResolver):
     """The IPv4-only variant, for the simple `getHostByName` interface."""
-
-    allow_private = False
-
-    @classmethod
-    def from_crawler(cls, crawler, reactor):
-        resolver = super().from_crawler(crawler, reactor)
-        resolver.allow_private = crawler.settings.getbool(ALLOW_PRIVATE_SETTING)
-        return resolver
 
     def getHostByName(self, name, timeout=()):
         d = super().getHostByName(name, timeout)
