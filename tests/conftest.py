@@ -70,14 +70,20 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def empty_store_url(request, directory, name: str = "store.sqlite") -> str:
+    """An empty database for a fixture parametrised on the kind ("sqlite" or "postgresql"): a new SQLite
+    file in `directory`, or the test PostgreSQL database emptied. Not migrated."""
+    if request.param == "sqlite":
+        return f"sqlite:///{directory / name}"
+    url = request.getfixturevalue("postgres_url")
+    _reset_postgres(url)
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request, tmp_path):
     """A migrated, empty store: once on SQLite, once on PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _reset_postgres(url)
+    url = empty_store_url(request, tmp_path)
     engine = open_engine(url)
     migrate.upgrade(engine)
     engine.dispose()

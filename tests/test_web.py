@@ -13,7 +13,7 @@ import pytest
 
 from store import migrate
 from store.db import open_engine
-from tests.conftest import _reset_postgres
+from tests.conftest import empty_store_url
 from tests.e2e.site import ITEMS, QUEUE, populate
 from tests.servers import live_server
 from veille.app import App
@@ -27,11 +27,8 @@ ACCEPTED = [row[1] for row in ITEMS if row[4] == "accepted"]
 def site(request, tmp_path_factory):
     """One populated archive per database for the whole module: these tests only read."""
     data = tmp_path_factory.mktemp("data")
-    if request.param == "sqlite":
-        url = f"sqlite:///{data / 'store.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _reset_postgres(url)
+    url = empty_store_url(request, data)
+    if request.param == "postgresql":  # SQLite upgrades itself on first use
         engine = open_engine(url)
         migrate.upgrade(engine)
         engine.dispose()

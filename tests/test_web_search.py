@@ -131,14 +131,9 @@ def test_figures_for_the_charts(archive):
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def old_store(request, tmp_path):
     """A store left at revision 0002, before the search index existed."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    else:
-        from tests.conftest import _reset_postgres
+    from tests.conftest import empty_store_url
 
-        url = request.getfixturevalue("postgres_url")
-        _reset_postgres(url)
-    engine = open_engine(url)
+    engine = open_engine(empty_store_url(request, tmp_path, "old.sqlite"))
     migrate.upgrade(engine, "0002")
     yield engine
     engine.dispose()
