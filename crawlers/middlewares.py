@@ -80,6 +80,11 @@ class SiteSlotMiddleware:
     """
 
     def process_request(self, request):
-        parts = urlsplit(request.url)
-        request.meta["download_slot"] = f"{parts.scheme}://{parts.netloc.lower()}"
+        request.meta["download_slot"] = site_of(request.url)
         return None
+
+
+def site_of(url: str) -> str:
+    """The site of a URL as politeness counts it: scheme, host and port."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"

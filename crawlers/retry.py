@@ -22,9 +22,10 @@ from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
-from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet import error as tx
+
+from crawlers.middlewares import site_of
 
 BACKOFF_SETTING = "VEILLE_RETRY_BACKOFF"
 MAX_WAIT_SETTING = "VEILLE_RETRY_AFTER_MAX"
@@ -59,7 +60,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.stalled: set[str] = set()  # sites that stopped answering
 
     def process_request(self, request):
-        site = _site(request)
+        site = site_of(request.url)
         if site in self.stalled:
             raise SiteStalled(f"skipped: {site} let {self.timeouts[site]} requests time out "
                               f"({self.timeout:g} s) earlier in this crawl")
@@ -80,7 +81,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request, exception):
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
             return None
-        if isinstance(exception, TIMEOUTS) and self._stalls(_site(request)):
+        if isinstance(exception, TIMEOUTS) and self._stalls(site_of(request.url)):
             return None  # no retry: the site is left for the next crawl
         retry = self._retry(request, exception)
         if retry is not None:
@@ -97,8 +98,3 @@ class PoliteRetryMiddleware(RetryMiddleware):
         attempt = request.meta.get("retry_times", 0)
         # A little jitter, so that retries of many requests do not arrive together.
         return self.base * (2 ** attempt) * random.uniform(0.8, 1.2)
-
-
-def _site(request) -> str:
-    url = urlparse_cached(request)
-    return f"{url.scheme}://{url.netloc.lower()}"
