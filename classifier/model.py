@@ -32,6 +32,7 @@ from classifier.data import Example, examples_sha256, file_sha256, load_examples
 from classifier.decisions import Thresholds, fit_calibration, fit_thresholds, probabilities
 from classifier.features import fit_featurizer, item_text
 from classifier.heads import fit_heads, targets_of
+from classifier.overlap import fingerprints
 from classifier.persist import load, save
 from classifier.registry import current_dir
 from classifier.predictor import TrainedModel
@@ -69,6 +70,7 @@ def train(examples: list[Example], *, seed: int = 0, config: ModelConfig = DEFAU
     heads = fit_heads(X, y, config, blocks, seed)
     metadata = _metadata(examples, data_sha256, sources, config, seed,
                          cv_metrics(oof, targets_of(examples), test_folds, config), calibration, thresholds)
+    metadata["training_fingerprints"] = fingerprints(list(examples) + extra_examples)
     return TrainedModel(featurizer, heads, calibration, thresholds, config, metadata)
 
 

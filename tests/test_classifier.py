@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import skops.io as sio
 
 from classifier import SHIPPED_DIR, evaluate, format_report, load, load_default, save, train
 from classifier.data import Example, load_examples
+from classifier.overlap import fingerprints
 from classifier.persist import UntrustedModelError
 from classifier.weak import f18_labels, participedia_labels, startup_labels, weak_dimensions, weak_examples
 from classifier.taxonomy import DIMENSIONS, KINDS, PURPOSES, THEMES, label, slugs
@@ -333,6 +335,31 @@ def test_evaluate_on_a_case_computed_by_hand():
     for word in ("relevance", "purpose", "themes", "kind", "participatory-budgeting", "macro_f1"):
         assert word in report
     json.dumps(result)  # plain JSON
+
+
+def test_evaluate_reports_the_items_the_model_was_trained_on_and_scores_the_others_apart():
+    gold = [_example(1, True, "coproduction", ["consultation"], "news"),
+            _example(2, True, "information", [], "news"),
+            _example(3, False, None, [], "news"),
+            _example(4, False, None, [], "news")]
+    predicted = [_prediction(True, "coproduction", ["consultation"], "news"),  # right, but seen
+                 _prediction(False, "information", [], "news"),  # missed
+                 _prediction(False, None, [], "news"),  # right, but seen (same title below)
+                 _prediction(True, "information", [], "news")]  # a false positive
+    model = FixedModel(predicted)
+    trained_on = [_example(1, True, "coproduction", [], "news"),
+                  replace(_example(9, False, None, [], "news"), title="Item 3!")]  # same words, other case
+    model.metadata = {"training_fingerprints": fingerprints(trained_on)}
+    result = evaluate(model, gold)
+    assert result["items"] == 4
+    assert result["seen_in_training"] == {"n": 2, "ids": ["1", "3"]}
+    assert result["relevance"]["accuracy"] == 0.5  # all four items
+    unseen = result["unseen"]  # items 2 and 4: both wrong
+    assert unseen["relevance"]["accuracy"] == 0.0
+    assert unseen["relevance"]["per_label"]["yes"]["support"] == 1
+    report = format_report(result)
+    assert "2 of the 4 items were among the model's training rows" in report
+    assert "The 2 items the model never saw:" in report
 
 
 # --- quality floors -------------------------------------------------------------------
