@@ -8,6 +8,12 @@ figures; no final fit. Seed 0 and the mean of the seeds asked for.
 
     .venv/bin/python bench/bench_classifier_levers.py [--seeds 0 1 2] [--only NAME ...]
 
+The `default+selftrain-*` rows add pseudo-labelled rows inside each fold
+(bench/selftrain.py): the fold's model, fitted on its training part,
+tags a pool of unlabelled corpus items (none measured, labelled or weak, nor
+their near-twins), its confident answers join that training part with a low
+weight, and the heads are fitted again before scoring the held-out fold.
+
 Levers are named configs below; classifier/README.md ("Levers measured one at
 a time") and labels/README.md ("Weak labels") report them. The figures depend
 on the files in classifier/labels: the rows measured before afp-extra-2 and
@@ -23,14 +29,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from classifier.config import DEFAULT  # noqa: E402
-from classifier.crossval import cv_metrics, folds, out_of_fold  # noqa: E402
+from classifier.crossval import _assemble, cv_metrics, folds, out_of_fold  # noqa: E402
 from classifier.data import load_examples  # noqa: E402
-from classifier.model import DEFAULT_DATA, _prepared, training_extras  # noqa: E402
+from classifier.features import fit_featurizer, item_text  # noqa: E402
+from classifier.heads import fit_heads, raw_scores  # noqa: E402
+from classifier.model import CORPORA_DIR, DEFAULT_DATA, _prepared, training_extras  # noqa: E402
+from selftrain import SelfTraining, pool_examples, pseudo_targets  # noqa: E402  (bench/selftrain.py)
 
 FIGURES = [("relevance", "macro_f1"), ("purpose", "accuracy"), ("purpose", "macro_f1"),
            ("themes", "micro_f1"), ("themes", "macro_f1"), ("kind", "macro_f1")]
@@ -94,6 +105,38 @@ LEVERS = {
 }
 
 
+# Self-training (bench/selftrain.py) on top of DEFAULT: which dimensions
+# get pseudo-labels, the confidence asked, their weight, the pool (AFP
+# dispatches drawn + the other corpora's unlabelled items). Not kept (README).
+_RP = ("relevance", "purpose")
+SELF_TRAINING = {
+    "default+selftrain-rel": SelfTraining(dimensions=("relevance",)),
+    "default+selftrain-rel-pur": SelfTraining(dimensions=_RP),
+    "default+selftrain-themes": SelfTraining(dimensions=("themes",)),
+    "default+selftrain-all": SelfTraining(dimensions=("relevance", "purpose", "themes", "kind")),
+    "default+selftrain-rel-pur-afp6000": SelfTraining(afp_items=6000, dimensions=_RP),
+    "default+selftrain-rel-pur-afponly": SelfTraining(dimensions=_RP, others=False),
+    "default+selftrain-rel-pur-w0.5": SelfTraining(dimensions=_RP, weight=0.5),
+    "default+selftrain-rel-pur-strict": SelfTraining(dimensions=_RP, relevance_hi=0.97, relevance_lo=0.03,
+                                                     purpose_min=0.9),
+    "default+selftrain-rel-pur-loose": SelfTraining(dimensions=_RP, relevance_hi=0.8, relevance_lo=0.2,
+                                                    purpose_min=0.7),
+    "default+selftrain-rel-pur-cap300": SelfTraining(dimensions=_RP, max_per_class=300),
+}
+
+
+def _self_trained_fold(texts, y, test, config, seed, extra, pool_texts, pool_lang, settings):
+    """crossval._fold, then the pool's confident pseudo-labels join the training part and the heads refit."""
+    train = np.setdiff1d(np.arange(len(texts)), test)
+    train_texts, y_train = [texts[i] for i in train] + extra[0], y.subset(train).plus(extra[1])
+    featurizer, X, blocks = fit_featurizer(config, train_texts)
+    heads = fit_heads(X, y_train, config, blocks, seed)
+    X_pool = featurizer.transform(pool_texts).tocsr()
+    rows, y_pseudo = pseudo_targets(heads, X_pool, pool_lang, settings)
+    heads = fit_heads(sp.vstack([X, X_pool[rows]]).tocsr(), y_train.plus(y_pseudo), config, blocks, seed)
+    return raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr())
+
+
 # Source -> the actor type production knows (store: actors.type); measured as a
 # marker word appended to the text, for this comparison only.
 ACTOR_OF_SOURCE = {"afp-an": "media", "participedia": "research", "18f": "public-institution",
@@ -105,7 +148,7 @@ def _with_actor(examples, texts):
             for ex, t in zip(examples, texts)]
 
 
-def measure(config, seeds, actor=False) -> list[dict]:
+def measure(config, seeds, actor=False, self_training: SelfTraining | None = None) -> list[dict]:
     examples = load_examples(DEFAULT_DATA)
     texts, y = _prepared(examples, config)
     extra_examples, sources = training_extras(config, examples)
@@ -113,10 +156,21 @@ def measure(config, seeds, actor=False) -> list[dict]:
     if actor:
         texts = _with_actor(examples, texts)
         extra = (_with_actor(extra_examples, extra[0]), extra[1])
+    if self_training is not None:
+        # The pool leaves out every measured item (all of train.jsonl), the extras, the weak rows and their twins.
+        pool = pool_examples(CORPORA_DIR, examples + extra_examples, self_training)
+        pool_texts = [item_text(ex.title, ex.summary, ex.text, config) for ex in pool]
+        pool_lang = np.array([ex.lang or "" for ex in pool], dtype=str)
+        sources["self-training pool"] = {"n_examples": len(pool)}
     rows = []
     for seed in seeds:
         test_folds = folds(y, config.folds, seed)
-        oof = out_of_fold(texts, y, test_folds, config, seed, extra)
+        if self_training is None:
+            oof = out_of_fold(texts, y, test_folds, config, seed, extra)
+        else:
+            parts = Parallel(n_jobs=2)(delayed(_self_trained_fold)(
+                texts, y, test, config, seed, extra, pool_texts, pool_lang, self_training) for test in test_folds)
+            oof = _assemble(list(zip(test_folds, parts)), len(texts))
         m = cv_metrics(oof, y, test_folds, config)
         rows.append({f"{d}.{n}": m[d][n] for d, n in FIGURES})
     return rows, sources
@@ -125,18 +179,21 @@ def measure(config, seeds, actor=False) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--only", nargs="+", default=list(LEVERS))
+    parser.add_argument("--only", nargs="+", default=list(LEVERS) + list(SELF_TRAINING))
     parser.add_argument("--actor", action="store_true", help="append the source's actor type as a word")
     args = parser.parse_args()
     print("lever | " + " | ".join(f"{d} {n}" for d, n in FIGURES) + " | extras | s")
     for name in args.only:
         start = time.perf_counter()
-        rows, sources = measure(LEVERS[name], args.seeds, args.actor)
+        if name in SELF_TRAINING:
+            rows, sources = measure(DEFAULT, args.seeds, args.actor, SELF_TRAINING[name])
+        else:
+            rows, sources = measure(LEVERS[name], args.seeds, args.actor)
         cells = []
         for key in rows[0]:
             mean = np.mean([r[key] for r in rows])
             cells.append(f"{rows[0][key]:.3f} ({mean:.3f})")
-        weak = {k: v["n_examples"] for k, v in sources.items() if k.startswith("weak")}
+        weak = {k: v["n_examples"] for k, v in sources.items() if k.startswith(("weak", "self-training"))}
         print(f"{name}{' +actor' if args.actor else ''} | " + " | ".join(cells) + f" | {weak} | {time.perf_counter() - start:.0f}", flush=True)
 
 
