@@ -70,12 +70,21 @@ def _json_ld(tree) -> dict:
     found: list[dict] = []
     for script in tree.xpath("//script[@type='application/ld+json']/text()")[:8]:
         try:
-            data = json.loads(script)
+            data = json.loads(_unwrap(script))
         except ValueError:
             continue
         found += [d for d in _objects(data) if isinstance(d, dict)]
     articles = [d for d in found if any(k in str(d.get("@type", "")) for k in ("Article", "Posting", "Report"))]
     return (articles or found or [{}])[0]
+
+
+# Pages written as XHTML wrap their scripts in CDATA or comment markers, which
+# HTML parsers keep as text: JSON would refuse the whole object for them.
+_SCRIPT_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
+
+
+def _unwrap(script: str) -> str:
+    return _SCRIPT_WRAPPER.sub("", script)
 
 
 def _objects(data):
@@ -115,10 +124,7 @@ def _image(ld: dict) -> str | None:
 
 
 def _published(tree, meta: dict, ld: dict, url: str | None) -> datetime | None:
-    candidates = [_text(ld.get("datePublished")), *(meta.get(k) for k in DATE_META)]
-    candidates += tree.xpath("//time[@pubdate or contains(@class, 'publish') or @itemprop='datePublished']/@datetime")[:1]
-    candidates += tree.xpath("(//article//time/@datetime | //main//time/@datetime)[1]")
-    for value in candidates:
+    for value in _date_candidates(tree, meta, ld):
         parsed = parse_date(value)
         if parsed is not None:
             return parsed
@@ -137,6 +143,24 @@ def _published(tree, meta: dict, ld: dict, url: str | None) -> datetime | None:
         if found:
             return parse_date(found)
     return None
+
+
+def _date_candidates(tree, meta: dict, ld: dict):
+    """The dates the page's markup declares, best first; lazily: most pages stop at the first."""
+    yield _text(ld.get("datePublished"))
+    yield from (meta.get(k) for k in DATE_META)
+    times = [t for t in tree.iter("time") if t.get("datetime")]
+    yield from [t.get("datetime") for t in times if _is_publication_time(t)][:1]
+    yield from [t.get("datetime") for t in times if _in_article(t)][:1]
+
+
+def _is_publication_time(element) -> bool:
+    return (element.get("pubdate") is not None or "publish" in (element.get("class") or "")
+            or element.get("itemprop") == "datePublished")
+
+
+def _in_article(element) -> bool:
+    return any(a.tag in ("article", "main") for a in element.iterancestors())
 
 
 def parse_date(value) -> datetime | None:

@@ -99,3 +99,38 @@ def test_short_chinese_paragraphs_are_prose_not_furniture():
     assert page.text.startswith("谷歌在2014年") and "研究结果已发表在科学刊物上。" in page.text
     assert page.text.endswith("（编译/林靖")
     assert "版权所有" not in page.text
+
+
+def test_json_ld_wrapped_in_cdata_still_gives_the_date():
+    # Pages written as XHTML wrap their scripts in CDATA markers, which HTML
+    # parsers keep as text; the article's own datePublished must still win over
+    # the <meta> of a later update.
+    html = ("<html><head><title>Vote</title>"
+            "<meta property='article:published_time' content='2024-12-07T12:43:39Z'>"
+            "<script type='application/ld+json'>\n//<![CDATA[\n"
+            '{"@context": {"@vocab": "http://schema.org"}, "@type": "NewsArticle", "headline": "Vote",'
+            ' "datePublished": "2024-12-06T22:00:40Z"}\n//]]>\n</script></head>'
+            "<body><article><p>La séance a été levée après le départ des élus de la majorité, sans vote.</p>"
+            "</article></body></html>")
+    assert extract_page(html).published == datetime(2024, 12, 6, 22, 0, 40, tzinfo=timezone.utc)
+
+
+def test_a_long_list_after_the_last_sentence_is_kept_a_short_coda_is_not():
+    intro = "<p>Voici les associations membres du réseau régional, classées par département et par thème.</p>"
+    members = "".join(f"<li>Association numéro {n} de la métropole</li>" for n in range(12))
+    html = (f"<html><head><title>Membres</title></head><body><article>{intro}<h2>Membres</h2><ul>{members}</ul>"
+            "</article></body></html>")
+    assert "Association numéro 11 de la métropole" in extract_page(html).text
+    coda = ("<ul><li><a href='/a'>Lire aussi : le rapport</a></li><li><a href='/b'>Nos partenaires</a></li></ul>")
+    html = (f"<html><head><title>Article</title></head><body><article>{intro * 3}<h2>À lire</h2>{coda}"
+            "</article></body></html>")
+    text = extract_page(html).text
+    assert "classées par département" in text and "Nos partenaires" not in text
+
+
+def test_warm_up_runs_offline_and_leaves_extraction_unchanged():
+    from crawlers.extract import warm_up
+
+    before = extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a")
+    warm_up()
+    assert extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a") == before

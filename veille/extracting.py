@@ -31,8 +31,9 @@ def _read(app: App, source: str) -> tuple[bytes, str | None]:
 
 def extract_inputs(app: App, inputs: Iterable[str]) -> Iterator[dict]:
     """One dict per input, in order: the extraction, or `error` saying why it failed."""
+    from crawlers.extract import warm_up
     from crawlers.jobs import extract_document
-    from crawlers.workers import map_ordered
+    from crawlers.workers import default_size, map_ordered
 
     inputs = list(inputs)
     read_errors: dict[int, str] = {}
@@ -45,7 +46,9 @@ def extract_inputs(app: App, inputs: Iterable[str]) -> Iterator[dict]:
                 read_errors[n] = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
                 yield b"", None
 
-    size = None if len(inputs) >= POOL_FROM else 0
+    size = default_size() if len(inputs) >= POOL_FROM else 0
+    if size > 1:
+        warm_up()  # once here, not once in each worker forked below (~1 s of CPU each)
     for n, result in enumerate(map_ordered(extract_document, jobs(), size)):
         error = read_errors.get(n) or result.get("error")
         yield {"input": inputs[n], "error": error} if error else {"input": inputs[n], **result}
