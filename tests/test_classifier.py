@@ -144,8 +144,9 @@ def test_the_shipped_files_are_small_and_described():
     sizes = {f.name: f.stat().st_size for f in SHIPPED_DIR.iterdir()}
     assert set(sizes) == {"model.skops", "metadata.json"}
     # 5.6 MB with 2,023 training texts (562 + 1,200 labelled extras + 38 + 223
-    # weak rows): the word vocabulary grows with the labelled data.
-    assert sizes["model.skops"] < 6_500_000
+    # weak rows), 6.7 MB with 2,693 (1,964 extras, 129 weak rows): the word
+    # vocabulary grows with the labelled data.
+    assert sizes["model.skops"] < 8_000_000
     meta = json.loads((SHIPPED_DIR / "metadata.json").read_text(encoding="utf-8"))
     assert re.fullmatch(r"veille-clf-\d{8}-[0-9a-f]{8}", meta["version"])
     assert meta["training_data"]["n_examples"] > 0 and len(meta["training_data"]["sha256"]) == 64
@@ -395,12 +396,20 @@ def test_the_shipped_model_knows_its_training_rows():
 # commissioner call (v0498) are now missed on seed 0 (mean of seeds .727; the
 # corrections alone had moved it to .787 by one 18F talk), labels/README.md
 # "Round 3 and 4".
+# Set again 2026-11-26 (veille-clf-20261126-44ddbe1b: + afp-extra-5, 298 AFP
+# dispatches drawn like train.jsonl's, and 35 corrections (20 items) from second
+# readings, climate-bill items aligned on train.jsonl): measured (seed 0)
+# relevance .876, purpose .831 / .723, themes .742 / .624, kind .683. Themes
+# floors go up; purpose's go down from .83 / .73 to .82 / .71: on the mean of
+# seeds 0-4 afp-extra-5 costs .009 purpose accuracy and .020 purpose macro-F1
+# (2 of the 225 purposes) while adding .009 relevance and .013 / .014 themes
+# (labels/README.md "Round 5").
 FLOORS = {
     ("relevance", "macro_f1"): 0.86,
-    ("purpose", "accuracy"): 0.83,
-    ("purpose", "macro_f1"): 0.73,
-    ("themes", "micro_f1"): 0.71,
-    ("themes", "macro_f1"): 0.59,
+    ("purpose", "accuracy"): 0.82,
+    ("purpose", "macro_f1"): 0.71,
+    ("themes", "micro_f1"): 0.72,
+    ("themes", "macro_f1"): 0.60,
     ("kind", "macro_f1"): 0.66,
 }
 
