@@ -11,19 +11,31 @@ that has never run. The child writes items to the store itself and
 sends back each channel's result as soon as it is final; the parent never
 waits past a deadline, and a channel the child never reported (it crashed, was
 killed, ran out of time) is an error in the report, not a hang.
+
+A process started by a forkserver first runs the caller's main script again,
+in case its target lives there (it never does here): ~90 ms of CPU at every
+crawl of bench_crawl, ~150 ms for the `veille` command, which imports the
+whole CLI. The forkserver runs it once instead (preload.adopt_main), and the
+crawl processes it forks find it done. multiprocessing's own "__main__"
+preload was meant for this but does nothing before Python 3.14 (gh-126631).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import spawn
 
 from store.records import ChannelResult, ChannelSpec
 
 # Imported once by the forkserver: what every crawl process needs, the
 # components Scrapy loads by name when a crawl starts included (preload.py).
 PRELOAD = ["crawlers.preload"]
+# Tells the forkserver, when it starts, which main script to run once for all crawls.
+MAIN_SCRIPT_ENV = "VEILLE_FORKSERVER_MAIN"
 # The child stops itself at this share of the deadline, before the parent must stop it.
 TIME_LIMIT_SHARE = 0.9
 # After the deadline the child gets SIGTERM (Scrapy then stops cleanly and
@@ -125,7 +137,8 @@ def _run_child(store_url, channels, config, results: dict[int, ChannelResult], s
     stop_at = time.time() + config.deadline * TIME_LIMIT_SHARE
     child = context.Process(target=_child_main, args=(store_url, channels, config, sender, stop_at),
                             name="veille-crawl")
-    child.start()
+    with _main_script_told():
+        child.start()
     sender.close()  # the child holds the only writing end: EOF means it is gone
     try:
         ended, failure = _listen(receiver, results, stats, time.monotonic() + config.deadline)
@@ -146,6 +159,24 @@ def _context():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
     return context
+
+
+@contextmanager
+def _main_script_told():
+    """Name the caller's main script to the forkserver, should this start it.
+
+    The very path each crawl process compares with its own before running
+    the script again (multiprocessing.spawn.prepare).
+    """
+    path = spawn.get_preparation_data("veille-crawl").get("init_main_from_path")
+    if path is None:  # `python -m …`, or an interactive session: nothing is run again
+        yield
+        return
+    os.environ[MAIN_SCRIPT_ENV] = path
+    try:
+        yield
+    finally:
+        os.environ.pop(MAIN_SCRIPT_ENV, None)
 
 
 def _listen(receiver, results: dict[int, ChannelResult], stats: dict, until: float) -> tuple[bool, str | None]:

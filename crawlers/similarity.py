@@ -39,9 +39,9 @@ def signature(title: str, text: str) -> tuple[int, ...]:
     words = _WORD.findall(normalized_text(f"{title}\n{text}"))[:MAX_WORDS]
     if len(words) < MIN_WORDS:
         return ()
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    shingles = {f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:])}  # SHINGLE_WORDS = 3
     # crc32 is a fine base hash here: the random functions below do the mixing.
-    base = np.fromiter((zlib.crc32(s.encode()) for s in shingles), dtype=np.uint64, count=len(shingles))
+    base = np.fromiter(map(zlib.crc32, map(str.encode, shingles)), dtype=np.uint64, count=len(shingles))
     with np.errstate(over="ignore"):  # arithmetic modulo 2^64 is the point
         hashed = (base[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return tuple(int(v) for v in hashed.min(axis=0))
+    return tuple(hashed.min(axis=0).tolist())

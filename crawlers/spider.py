@@ -2,7 +2,8 @@
 
 Callbacks stay thin (fetching is fast; parsing and extraction are the cost):
 they hand bytes to the worker pool (`crawlers.workers`, running
-`crawlers.jobs`), and tell the `Ledger` what happened. Every request carries
+`crawlers.jobs`; feeds and sitemaps first, since they bring the next
+requests), and tell the `Ledger` what happened. Every request carries
 its channel id, and every outcome (answer, failure, drop) is counted against
 it, so that each channel gets a result even when others fail.
 """
@@ -161,7 +162,7 @@ class WatchSpider(scrapy.Spider):
 
     async def _read_feed(self, channel: ChannelSpec, response):
         feed, needs_page = await self.workers.run(jobs.read_feed, response.body, response.url,
-                                                  _header(response, b"Content-Type"))
+                                                  _header(response, b"Content-Type"), urgent=True)
         if feed.warnings:
             self.ledger.warn_channel(channel.id, feed.warnings[0])
         entries: dict[str, tuple[FeedEntry, bool]] = {}
@@ -197,7 +198,7 @@ class WatchSpider(scrapy.Spider):
                                 meta={"page_number": page_number + 1})
 
     async def _read_sitemap(self, channel: ChannelSpec, response, child: bool = False):
-        sitemap = await self.workers.run(jobs.read_sitemap, response.body, response.url, self.max_bytes)
+        sitemap = await self.workers.run(jobs.read_sitemap, response.body, response.url, self.max_bytes, urgent=True)
         if not child:  # an index: its newest sitemaps, one level down only
             for index in sitemap.sitemaps[:MAX_CHILD_SITEMAPS]:
                 yield self._request(channel.id, index.url, self.parse_child_sitemap, self.next_page_failed)

@@ -372,3 +372,37 @@ def test_a_site_that_stalls_costs_one_timeout_not_one_per_page(store):
     # the retries sent before the third, then nothing.
     tries = Counter(pages)
     assert max(tries.values()) <= 2 and len(pages) <= 8 + 3, pages
+
+
+MAIN_SCRIPT = '''
+import os, sys
+with open(sys.argv[1] if __name__ == "__main__" else os.environ["RUNS_LOG"], "a") as log:
+    log.write(f"{os.getpid()} {__name__}\\n")
+if __name__ == "__main__":
+    os.environ["RUNS_LOG"] = sys.argv[1]
+    sys.path.insert(0, sys.argv[2])
+    from crawlers.run import CrawlConfig, crawl
+    from store.records import ChannelSpec
+    config = CrawlConfig(user_agent="veille-tests", allow_private_networks=True, deadline=30.0)
+    for n in range(2):  # nothing answers on port 9: each crawl still runs its process and reports
+        report = crawl(sys.argv[3], [ChannelSpec(id=1, actor_id=1, actor_name="x", kind="feed",
+                                                 url="http://127.0.0.1:9/feed.xml")], config)
+        assert report.channels[0].status == "error", report
+'''
+
+
+def test_the_callers_main_script_runs_once_for_all_crawls_not_in_each(tmp_path, store):
+    """A crawl process would run the caller's main script again at every
+    crawl; the forkserver runs it once, for all (crawlers.run)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script, log = tmp_path / "main.py", tmp_path / "runs.log"
+    script.write_text(MAIN_SCRIPT)
+    root = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, str(script), str(log), root, store[0]], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    runs = [line.split() for line in log.read_text().splitlines()]
+    assert [name for _pid, name in runs] == ["__main__", "__mp_main__"]  # the script, then the forkserver
