@@ -30,11 +30,9 @@ import numpy as np
 from classifier.data import Example
 from classifier.heads import DIMENSIONS, Targets, raw_scores
 from classifier.taxonomy import KIND_SLUGS, PURPOSE_SLUGS, THEME_SLUGS
-from classifier.weak import MIN_CHARS, TEXT_CHARS, _fold_words, _LeakGuard, _shingles, _stripped, _url, _words
+from classifier.weak import CORPORA, MIN_CHARS, TEXT_CHARS, _fold_words, _LeakGuard, corpus_item, corpus_rows
 
 AFP_FILE = "afp-an-rss/afp_an_items.jsonl.gz"
-POOL_FILES = {"afp-an": AFP_FILE, "participedia": "participedia-v2/cases.jsonl", "18f": "18f-blog/posts.jsonl",
-              "betagouv-startup": "betagouv-startups/startups.jsonl"}
 
 
 @dataclass(frozen=True)
@@ -61,8 +59,8 @@ def pool_examples(corpus: Path, known: list[Example], settings: SelfTraining, se
     """
     readers = ([_afp(corpus, settings.afp_items, seed)] if settings.afp_items else [])
     if settings.others:
-        readers += [_participedia(corpus), _18f(corpus), _startups(corpus)]
-    guard = _IndexedGuard(known)
+        readers += [_others(corpus)]
+    guard = _LeakGuard(known)
     titles: set[str] = set()
     out, n_afp = [], 0
     for reader in readers:
@@ -89,55 +87,11 @@ def _afp(corpus: Path, n: int, seed: int):
         yield (f"pool-afp-{i}", "afp-an", "fr", row["title"], row["description"].replace("#", ""), row["link"])
 
 
-def _participedia(corpus: Path):
-    for line in (corpus / POOL_FILES["participedia"]).open(encoding="utf-8"):
-        row = json.loads(line)
-        yield (f"pool-pp-{row['node_id']}", "participedia", "en", row["title"], " ".join(row["body_text"].split()),
-               "participedia.net" + row["canonical"])
-
-
-def _18f(corpus: Path):
-    for line in (corpus / POOL_FILES["18f"]).open(encoding="utf-8"):
-        row = json.loads(line)
-        yield (f"pool-18f-{row['slug']}", "18f", "en", row["title"], _stripped(row["body_markdown"] or ""),
-               "18f.gsa.gov/" + row["slug"])
-
-
-def _startups(corpus: Path):
-    for line in (corpus / POOL_FILES["betagouv-startup"]).open(encoding="utf-8"):
-        row = json.loads(line)
-        text = f"{row.get('mission') or ''} {_stripped(row.get('body_markdown') or '')}"
-        yield (f"pool-bgs-{row['id']}", "betagouv-startup", "fr", row["title"], " ".join(text.split()),
-               (row.get("link") or "").strip())
-
-
-class _IndexedGuard(_LeakGuard):
-    """weak._LeakGuard's rules, with the known items indexed by rare title word and by shingle."""
-
-    def __init__(self, known: list[Example]):
-        super().__init__(known)
-        self.by_word: dict[str, list[int]] = {}
-        self.by_shingle: dict[str, list[int]] = {}
-        for i, words in enumerate(self.title_words):
-            for w in words:
-                self.by_word.setdefault(w, []).append(i)
-        for i, shingles in enumerate(self.shingles):
-            for s in shingles:
-                self.by_shingle.setdefault(s, []).append(i)
-
-    def seen(self, title: str, text: str, url: str) -> bool:
-        if _url(url) in self.urls or _fold_words(title) in self.titles:
-            return True
-        rare = {w for w in _words(title) if self.df[w] <= 3}
-        for i in {i for w in rare for i in self.by_word.get(w, ())}:
-            w = self.title_words[i]
-            if len(rare & w) / len(rare | {x for x in w if self.df[x] <= 3}) >= 0.5:
-                return True
-        mine = _shingles(text)
-        for i in {i for s in mine for i in self.by_shingle.get(s, ())}:
-            if len(mine & self.shingles[i]) / len(mine | self.shingles[i]) >= 0.3:
-                return True
-        return False
+def _others(corpus: Path):
+    """Every item of the other corpora, as the weak labels' readers build it."""
+    for name in CORPORA:
+        for row in corpus_rows(corpus, name):
+            yield corpus_item(name, row, "pool")
 
 
 # --- pseudo-labels -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
 from classifier.data import Example
 
@@ -82,12 +83,9 @@ def participedia_labels(fields: dict) -> dict:
     return labels  # no purpose: unknown
 
 
-def _participedia(corpus: Path):
-    for line in (corpus / "participedia-v2" / "cases.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        yield (f"weak-pp-{row['node_id']}", "participedia", "en", row["title"],
-               " ".join(row["body_text"].split()), "participedia.net" + row["canonical"],
-               participedia_labels(row["fields"]))
+def _participedia_item(row: dict, prefix: str) -> tuple:
+    return (f"{prefix}-pp-{row['node_id']}", "participedia", "en", row["title"],
+            " ".join(row["body_text"].split()), "participedia.net" + row["canonical"])
 
 
 # --- 18F -------------------------------------------------------------------------------
@@ -118,13 +116,9 @@ def f18_labels(tags: list[str]) -> dict | None:
     return None
 
 
-def _18f(corpus: Path):
-    for line in (corpus / "18f-blog" / "posts.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        labels = f18_labels(row.get("tags") or [])
-        if labels is not None:
-            yield (f"weak-18f-{row['slug']}", "18f", "en", row["title"], _stripped(row["body_markdown"] or ""),
-                   "18f.gsa.gov/" + row["slug"], labels)
+def _18f_item(row: dict, prefix: str) -> tuple:
+    return (f"{prefix}-18f-{row['slug']}", "18f", "en", row["title"], _stripped(row["body_markdown"] or ""),
+            "18f.gsa.gov/" + row["slug"])
 
 
 # --- beta.gouv start-ups -----------------------------------------------------------------
@@ -140,17 +134,29 @@ def startup_labels(thematiques: list[str]) -> dict | None:
     return None
 
 
-def _startups(corpus: Path):
-    for line in (corpus / "betagouv-startups" / "startups.jsonl").open(encoding="utf-8"):
-        row = json.loads(line)
-        labels = startup_labels(row.get("thematiques") or [])
-        if labels is not None:
-            text = f"{row.get('mission') or ''} {_stripped(row.get('body_markdown') or '')}"
-            yield (f"weak-bgs-{row['id']}", "betagouv-startup", "fr", row["title"], " ".join(text.split()),
-                   (row.get("link") or "").strip(), labels)
+def _startup_item(row: dict, prefix: str) -> tuple:
+    text = f"{row.get('mission') or ''} {_stripped(row.get('body_markdown') or '')}"
+    return (f"{prefix}-bgs-{row['id']}", "betagouv-startup", "fr", row["title"], " ".join(text.split()),
+            (row.get("link") or "").strip())
 
 
-_READERS = {"participedia": _participedia, "18f": _18f, "betagouv-startup": _startups}
+# corpus -> (its item as train.jsonl builds it, the labels its own tags give or None)
+_CORPORA = {
+    "participedia": (_participedia_item, lambda row: participedia_labels(row["fields"])),
+    "18f": (_18f_item, lambda row: f18_labels(row.get("tags") or [])),
+    "betagouv-startup": (_startup_item, lambda row: startup_labels(row.get("thematiques") or [])),
+}
+
+
+def corpus_rows(corpus: Path, name: str) -> Iterator[dict]:
+    """The records of one corpus (a name of CORPORA), as its file gives them."""
+    with (corpus / WEAK_FILES[name]).open(encoding="utf-8") as lines:
+        yield from map(json.loads, lines)
+
+
+def corpus_item(name: str, row: dict, prefix: str) -> tuple[str, str, str, str, str, str]:
+    """(id, source, lang, title, text, url) of a record, its text built as train.jsonl builds it (not cut)."""
+    return _CORPORA[name][0](row, prefix)
 
 
 # --- assembling ----------------------------------------------------------------------------
@@ -160,7 +166,7 @@ def weak_dimensions(weak_labels: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     wanted: dict[str, list[str]] = {}
     for entry in weak_labels:
         corpus, _, dimension = entry.partition(":")
-        if corpus not in _READERS or dimension not in DIMENSIONS:
+        if corpus not in _CORPORA or dimension not in DIMENSIONS:
             raise ValueError(f"unknown weak label {entry!r}: expected <corpus>:<dimension> with a corpus "
                              f"in {CORPORA} and a dimension in {DIMENSIONS}")
         wanted.setdefault(corpus, []).append(dimension)
@@ -174,8 +180,13 @@ def weak_examples(corpus: Path, name: str, known: list[Example],
     Only the labels of `dimensions` are given; a row that gets none is left out.
     """
     guard = _LeakGuard(known)
+    labels_of = _CORPORA[name][1]
     out = []
-    for id_, source, lang, title, text, url, labels in _READERS[name](corpus):
+    for row in corpus_rows(corpus, name):
+        labels = labels_of(row)
+        if labels is None:
+            continue
+        id_, source, lang, title, text, url = corpus_item(name, row, "weak")
         if len(text) < MIN_CHARS or guard.seen(title, text[:TEXT_CHARS], url):
             continue
         example = _example(id_, source, lang, title, text[:TEXT_CHARS], url, labels, dimensions)
@@ -194,7 +205,11 @@ def _example(id_, source, lang, title, text, url, labels: dict, dimensions) -> E
 
 
 class _LeakGuard:
-    """Same URL, same title, a title sharing most of its rare words, or a text sharing 5-word shingles."""
+    """Same URL, same title, a title sharing most of its rare words, or a text sharing 5-word shingles.
+
+    Known items are indexed by title word and by shingle, so that each check
+    compares with the few items sharing one, not with all of them.
+    """
 
     def __init__(self, known: list[Example]):
         self.urls = {_url(ex.url) for ex in known if ex.url}
@@ -202,16 +217,32 @@ class _LeakGuard:
         self.title_words = [set(_words(ex.title)) for ex in known]
         self.shingles = [_shingles(ex.text) for ex in known]
         self.df = Counter(w for words in self.title_words for w in words)
+        self.by_word = _index(self.title_words)
+        self.by_shingle = _index(self.shingles)
 
     def seen(self, title: str, text: str, url: str) -> bool:
         if _url(url) in self.urls or _fold_words(title) in self.titles:
             return True
         rare = {w for w in _words(title) if self.df[w] <= 3}
-        if rare and any(len(rare & w) / len(rare | {x for x in w if self.df[x] <= 3}) >= 0.5
-                        for w in self.title_words if w & rare):
-            return True
+        for w in (self.title_words[i] for i in _sharing(self.by_word, rare)):
+            if len(rare & w) / len(rare | {x for x in w if self.df[x] <= 3}) >= 0.5:
+                return True
         mine = _shingles(text)
-        return bool(mine) and any(len(mine & s) / len(mine | s) >= 0.3 for s in self.shingles if s & mine)
+        near = (self.shingles[i] for i in _sharing(self.by_shingle, mine))
+        return any(len(mine & s) / len(mine | s) >= 0.3 for s in near)
+
+
+def _index(sets: list[set[str]]) -> dict[str, list[int]]:
+    """value -> the positions of the sets holding it."""
+    index: dict[str, list[int]] = {}
+    for i, values in enumerate(sets):
+        for value in values:
+            index.setdefault(value, []).append(i)
+    return index
+
+
+def _sharing(index: dict[str, list[int]], values: set[str]) -> set[int]:
+    return {i for value in values for i in index.get(value, ())}
 
 
 def _fold(text: str) -> str:
