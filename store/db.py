@@ -72,3 +72,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         with session.begin():
             yield session
+
+
+# Values per IN (…): well under the bound-parameter limits of SQLite and PostgreSQL.
+IN_CHUNK = 500
+
+
+def in_chunks(values: list) -> Iterator[list]:
+    """`values` in slices small enough for one IN (…)."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]

@@ -14,11 +14,10 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
-from store.db import transaction
+from store.db import in_chunks, transaction
 from store.schema import RobotsTxt
 from store.timeutil import aware
 
-CHUNK = 500  # well under the bound-parameter limits of SQLite and PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,8 @@ def load(engine: Engine, sites: list[str]) -> dict[str, RobotsRecord]:
     """The cached copies of these sites' robots.txt, by site (absent: never read)."""
     found: dict[str, RobotsRecord] = {}
     with transaction(engine) as session:
-        for start in range(0, len(sites), CHUNK):
-            rows = session.scalars(select(RobotsTxt).where(RobotsTxt.site.in_(sites[start : start + CHUNK])))
+        for chunk in in_chunks(sites):
+            rows = session.scalars(select(RobotsTxt).where(RobotsTxt.site.in_(chunk)))
             found.update((row.site, _record(row)) for row in rows)
     return found
 
@@ -46,8 +45,8 @@ def save(engine: Engine, records: list[RobotsRecord]) -> None:
     latest = {r.site: r for r in records}
     sites = list(latest)
     with transaction(engine) as session:
-        for start in range(0, len(sites), CHUNK):
-            session.execute(delete(RobotsTxt).where(RobotsTxt.site.in_(sites[start : start + CHUNK])))
+        for chunk in in_chunks(sites):
+            session.execute(delete(RobotsTxt).where(RobotsTxt.site.in_(chunk)))
         if latest:
             session.execute(insert(RobotsTxt), [_row(r) for r in latest.values()])
 

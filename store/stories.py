@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from store.db import transaction
+from store.db import in_chunks, transaction
 from store.schema import Actor, Item, Story, StoryBand
 from store.timeutil import aware
 
@@ -39,7 +39,6 @@ SIGNATURE_SIZE = 64  # MinHash permutations; the crawler computes signatures of 
 BAND_ROWS = 3
 SIMILARITY = 0.5  # share of equal signature values (an estimate of the Jaccard similarity)
 MAX_CANDIDATES = 200  # a band shared by hundreds of items is boilerplate, not a story
-CHUNK = 500  # values per IN (…): well under the bound-parameter limits of SQLite and PostgreSQL
 MIN_TITLE_WORDS = 6  # "Communiqué de presse", "Agenda de la semaine" are not stories
 _WORD = re.compile(r"\w+")
 
@@ -142,8 +141,8 @@ def _holders(connection, bands: list[int]) -> dict[int, set[int]]:
     """band -> the stored items that have it."""
     holders: dict[int, set[int]] = {}
     table = StoryBand.__table__
-    for start in range(0, len(bands), CHUNK):
-        query = select(table.c.band, table.c.item_id).where(table.c.band.in_(bands[start : start + CHUNK]))
+    for chunk in in_chunks(bands):
+        query = select(table.c.band, table.c.item_id).where(table.c.band.in_(chunk))
         for band, item_id in connection.execute(query):
             holders.setdefault(band, set()).add(item_id)
     return holders
@@ -183,15 +182,15 @@ class _Book:
         self.changed: set[int] = set()  # stories to write back
         ids = sorted(candidate_ids)
         items, stories = Item.__table__, Story.__table__
-        for start in range(0, len(ids), CHUNK):
+        for chunk in in_chunks(ids):
             query = select(items.c.id, items.c.title, items.c.minhash, items.c.story_id, items.c.published,
-                           items.c.collected).where(items.c.id.in_(ids[start : start + CHUNK]))
+                           items.c.collected).where(items.c.id.in_(chunk))
             for i, title, minhash, story_id, published, collected in connection.execute(query):
                 self.items[i] = _Candidate(i, title, minhash, story_id, aware(published or collected))
         story_ids = sorted({c.story_id for c in self.items.values() if c.story_id})
-        for start in range(0, len(story_ids), CHUNK):
+        for chunk in in_chunks(story_ids):
             query = select(stories.c.id, stories.c.title, stories.c.first_item_id, stories.c.first_seen,
-                           stories.c.size).where(stories.c.id.in_(story_ids[start : start + CHUNK]))
+                           stories.c.size).where(stories.c.id.in_(chunk))
             for row in connection.execute(query):
                 self.stories[row.id] = _Story(row.id, row.title, row.first_item_id, aware(row.first_seen), row.size)
 
