@@ -33,7 +33,7 @@ import trafilatura
 from htmldate.extractors import external_date_parser
 from lxml import etree
 from trafilatura.htmlprocessing import convert_to_html
-from trafilatura.utils import load_html
+from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, is_dubious_html
 
 from crawlers.metadata import read_metadata
 from crawlers.normalize import resolve_link
@@ -77,7 +77,7 @@ class Extracted:
 
 def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = None) -> Extracted:
     """The article in a whole HTML page; missing parts become warnings, never exceptions."""
-    tree = load_html(html) if html else None
+    tree = parse_html(html) if html else None
     if tree is None:
         return Extracted(title="", text="", html="", warnings=("not an HTML page",))
     page = read_metadata(tree, url)  # before the hidden elements are dropped from the tree
@@ -105,6 +105,57 @@ def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = 
         image=resolve_link(url, image) if (image and url) else image,
         warnings=tuple(warnings),
     )
+
+
+# trafilatura's parser, but with lxml's class lookup written in C: lxml.html's
+# calls back into Python for every element object made, a twentieth of the
+# extraction, to give <form>, <input>... classes that nothing here uses.
+_PARSER = etree.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+                           remove_pis=True)
+_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity))
+_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32)])  # INVALID_XML_CHARS below U+FFFE
+
+
+def parse_html(html: str | bytes):
+    """The page's tree as trafilatura's load_html makes it (None for what is not HTML), for less.
+
+    Besides _PARSER, its regex pass over the whole page for the characters XML
+    refuses (a fifth of the parse) runs only on the pages that hold some.
+    """
+    text = decode_file(html)
+    beginning = text[:50].lower()
+    if _has_invalid_xml_chars(text):
+        text = INVALID_XML_CHARS.sub("", text)
+    text = _repair_start(text, beginning)
+    try:
+        tree = lxml.html.fromstring(text, parser=_PARSER)
+    except (etree.LxmlError, ValueError):  # ValueError: a str that declares its encoding
+        tree = None
+    if tree is None or len(tree) < 1:
+        try:
+            tree = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
+        except (etree.LxmlError, ValueError):
+            return None
+    return None if is_dubious_html(beginning) and len(tree) < 2 else tree
+
+
+def _has_invalid_xml_chars(text: str) -> bool:
+    raw = text.encode("utf-8", "surrogatepass")  # bytes.translate scans at memory speed, re does not
+    return len(raw.translate(None, _CONTROL_BYTES)) < len(raw) or b"\xef\xbf\xbe" in raw or b"\xef\xbf\xbf" in raw
+
+
+def _repair_start(text: str, beginning: str) -> str:
+    """trafilatura's repair_faulty_html without its regex pass: a doctype with a slash
+    (libxml2 bug), a self-closing <html/>."""
+    if "doctype" in beginning:
+        first_line, _, rest = text.partition("\n")
+        text = DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
+    for line in text[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            return FAULTY_HTML.sub(r"\1>", text, count=1)
+    return text
 
 
 def _article_body(tree, url: str | None, fast: bool | None):
@@ -150,10 +201,11 @@ def _paragraph_chars(tree) -> int:
 # their body until a script has run.
 _SKELETON = frozenset({"html", "body", "main", "article"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_CANDIDATES = etree.XPath("descendant::*[@hidden or @style]")  # the root is skeleton
 
 
 def drop_hidden(tree) -> None:
-    for element in tree.xpath("//*[@hidden or @style]"):
+    for element in _HIDDEN_CANDIDATES(tree):
         if element.tag in _SKELETON or element.getparent() is None:
             continue
         if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
@@ -180,13 +232,14 @@ def trim_furniture(body) -> None:
     prose is left whole.
     """
     blocks = list(body)
-    prose = [i for i, element in enumerate(blocks) if _is_prose(element)]
-    if not prose:
+    first = next((i for i, element in enumerate(blocks) if _is_prose(element)), None)
+    if first is None:
         return
-    first, last = prose[0], prose[-1]
+    last = next(i for i in reversed(range(len(blocks))) if _is_prose(blocks[i]))  # only the ends are read
     while first > 0 and blocks[first - 1].tag in HEADINGS:
         first -= 1
-    if not _is_furniture_tail(blocks[first : last + 1], blocks[last + 1 :]):
+    if last + 1 < len(blocks) and not _is_furniture_tail(  # no tail, nothing to judge
+            blocks[first : last + 1], blocks[last + 1 :]):
         last = len(blocks) - 1
     for element in blocks[:first] + blocks[last + 1 :]:
         body.remove(element)  # with its tail, furniture text too

@@ -106,3 +106,23 @@ def test_publication_dates_of_french_pages(french_pages):
              for e, p in french_pages if e.get("date")]
     right = sum(gold == found for gold, found in dated)
     assert len(dated) >= 15 and right / len(dated) >= 0.84, f"{right}/{len(dated)} dates right"
+
+
+def test_our_parser_builds_the_tree_trafilatura_would():
+    """parse_html is trafilatura's load_html made cheaper: any difference in the tree is a defect
+    (a trafilatura upgrade that changes load_html shows up here)."""
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from crawlers.extract import parse_html
+
+    odd = [b"", b"not html at all", "<!DOCTYPE html/>\n<html/><p>caf\u00e9 \x07bell</p>".encode(),
+           b"<?xml version='1.0' encoding='latin-1'?><html><body><p>\xe9t\xe9</p></body></html>",
+           "<html><body><p>\ufffe and \x0b</p></body></html>"]
+    with tarfile.open(shared_path("readability-testpages", "all_test_pages.tar.gz")) as tar:
+        pages = [tar.extractfile(m).read() for m in tar.getmembers() if m.name.endswith("/source.html")]
+    for page in odd + pages:
+        ours, theirs = parse_html(page), load_html(page)
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            assert etree.tostring(ours) == etree.tostring(theirs)
