@@ -404,10 +404,14 @@ def test_the_shipped_model_knows_its_training_rows():
 # seeds 0-4 afp-extra-5 costs .009 purpose accuracy and .020 purpose macro-F1
 # (2 of the 225 purposes) while adding .009 relevance and .013 / .014 themes
 # (labels/README.md "Round 5").
+# Set again 2026-12-03 (veille-clf-20261203-a951a698: 8 purposes of the extras
+# aligned on train.jsonl's convention for reforms that create a participation
+# procedure): measured (seed 0) purpose .840 / .737, the rest unchanged.
+# Purpose floors go back up to .83 / .72 (labels/README.md "Round 7").
 FLOORS = {
     ("relevance", "macro_f1"): 0.86,
-    ("purpose", "accuracy"): 0.82,
-    ("purpose", "macro_f1"): 0.71,
+    ("purpose", "accuracy"): 0.83,
+    ("purpose", "macro_f1"): 0.72,
     ("themes", "micro_f1"): 0.72,
     ("themes", "macro_f1"): 0.60,
     ("kind", "macro_f1"): 0.66,
