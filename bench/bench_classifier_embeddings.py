@@ -55,7 +55,8 @@ from classifier.crossval import _assemble, cv_metrics, folds  # noqa: E402
 from classifier.data import load_examples  # noqa: E402
 from classifier.features import fit_featurizer, raw_item_text  # noqa: E402
 from classifier.heads import fit_heads, raw_scores  # noqa: E402
-from classifier.model import CORPORA_DIR, DEFAULT_DATA, _prepared, training_extras  # noqa: E402
+from classifier.model import CORPORA_DIR, DEFAULT_DATA, _prepared, labelled_extra_files, training_extras  # noqa: E402
+from classifier.weak import WEAK_FILES, corpus_rows  # noqa: E402
 
 FIGURES = [("relevance", "macro_f1"), ("purpose", "accuracy"), ("purpose", "macro_f1"),
            ("themes", "micro_f1"), ("themes", "macro_f1"), ("kind", "macro_f1")]
@@ -92,22 +93,18 @@ def contextual(examples, cache: Path) -> np.ndarray:
 def corpus_words() -> Counter:
     """Word counts over the labelled texts and the corpora (no label read)."""
     counts: Counter = Counter()
-    labelled = [DEFAULT_DATA, *sorted((REPO / "classifier" / "labels").glob("*.jsonl"))]
-    texts = [f"{r.get('title', '')} {r.get('text', '')}" for f in labelled
-             for r in map(json.loads, _lines(f))]
+    texts = [f"{ex.title} {ex.text}" for f in [DEFAULT_DATA, *labelled_extra_files()] for ex in load_examples(f)]
     with gzip.open(CORPORA_DIR / "afp-an-rss" / "afp_an_items.jsonl.gz", "rt", encoding="utf-8") as afp:
-        texts += [" ".join(v for v in json.loads(line).values() if isinstance(v, str)) for line in afp]
-    for name in ("participedia-v2/cases.jsonl", "18f-blog/posts.jsonl", "betagouv-startups/startups.jsonl"):
-        texts += [" ".join(v for v in json.loads(line).values() if isinstance(v, str))
-                  for line in _lines(CORPORA_DIR / name)]
+        texts += [_strings(json.loads(line)) for line in afp]
+    for name in WEAK_FILES:  # Participedia's cases, 18F's posts, the beta.gouv start-ups
+        texts += [_strings(row) for row in corpus_rows(CORPORA_DIR, name)]
     for text in texts:
         counts.update(w for w in WORD.findall(text.lower()) if len(w) >= 2)
     return counts
 
 
-def _lines(path) -> list[str]:
-    # not splitlines(): the texts hold U+2028, a line break to it and not to JSON
-    return [line for line in Path(path).read_text(encoding="utf-8").split("\n") if line.strip()]
+def _strings(row: dict) -> str:
+    return " ".join(v for v in row.values() if isinstance(v, str))
 
 
 def static(examples, cache: Path, a: float = 1e-3) -> np.ndarray:
@@ -121,15 +118,16 @@ def static(examples, cache: Path, a: float = 1e-3) -> np.ndarray:
         print(f"# e5: {len(words) / (time.perf_counter() - started):.0f} words/s", flush=True)
         np.savez(path, words=np.array(words), vectors=vectors,
                  counts=np.array([counts[w] for w in words]))
-    table = np.load(path)
-    index = {w: i for i, w in enumerate(table["words"].tolist())}
-    weight = a / (a + table["counts"] / table["counts"].sum())
-    out = np.zeros((len(examples), table["vectors"].shape[1]), dtype=np.float32)
+    with np.load(path) as table:  # an npz reads an array from the zip at each access: once each
+        words, vectors, counts = table["words"].tolist(), table["vectors"], table["counts"]
+    index = {w: i for i, w in enumerate(words)}
+    weight = a / (a + counts / counts.sum())
+    out = np.zeros((len(examples), vectors.shape[1]), dtype=np.float32)
     for row, ex in enumerate(examples):
         ids = [index[w] for w in WORD.findall(raw_item_text(ex.title, ex.summary, ex.text, DEFAULT).lower())
                if w in index]
         if ids:
-            v = (weight[ids, None] * table["vectors"][ids]).sum(0)
+            v = (weight[ids, None] * vectors[ids]).sum(0)
             out[row] = v / np.linalg.norm(v)
     return out
 
@@ -144,14 +142,12 @@ def standardised(measured: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, n
 def _fold(texts, vectors, y, test, config, seed, extra):
     train = np.setdiff1d(np.arange(len(texts)), test)
     featurizer, X, blocks = fit_featurizer(config, [texts[i] for i in train] + extra[0])
-    dense = np.vstack([vectors[train], extra[2]])
-    if "emb" in config.relevance_blocks:
-        blocks = dict(blocks, emb=slice(X.shape[1], X.shape[1] + dense.shape[1]))
-        X = sp.hstack([X, sp.csr_matrix(dense)]).tocsr()
-    heads = fit_heads(X, y.subset(train).plus(extra[1]), config, blocks, seed)
     X_test = featurizer.transform([texts[i] for i in test]).tocsr()
-    if "emb" in config.relevance_blocks:
+    if "emb" in config.relevance_blocks:  # the dense block after the sparse ones
+        blocks = dict(blocks, emb=slice(X.shape[1], X.shape[1] + vectors.shape[1]))
+        X = sp.hstack([X, sp.csr_matrix(np.vstack([vectors[train], extra[2]]))]).tocsr()
         X_test = sp.hstack([X_test, sp.csr_matrix(vectors[test])]).tocsr()
+    heads = fit_heads(X, y.subset(train).plus(extra[1]), config, blocks, seed)
     return raw_scores(heads, X_test)
 
 
