@@ -133,6 +133,7 @@ class Scheduler:
     def _lead(self) -> None:
         self._waiting_for = None
         locks.close_abandoned_runs(self.engine, LEASE, "interrupted: the scheduler stopped without a clean shutdown")
+        leases.close_all_left_open(self.engine, self.ttl)  # what the last runner was doing when it died
         baseline = alert_store.first_run_started(self.engine, LEASE)
         now = datetime.now(timezone.utc)
         self.tenure = runs.start_run(self.engine, LEASE)

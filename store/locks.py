@@ -73,6 +73,12 @@ def holder(engine: Engine, name: str) -> Holder | None:
         return Holder(row.name, row.owner, aware(row.acquired_at), aware(row.expires_at))
 
 
+def open_run_kinds(engine: Engine) -> list[str]:
+    """The kinds that have runs still marked 'running'."""
+    with transaction(engine) as session:
+        return sorted(session.scalars(select(Run.kind).where(Run.status == "running").distinct()))
+
+
 def close_abandoned_runs(engine: Engine, kind: str, reason: str) -> int:
     """Mark the runs of `kind` still 'running' as interrupted.
 

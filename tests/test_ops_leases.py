@@ -40,3 +40,27 @@ def test_a_dead_holder_is_replaced_at_once_and_its_runs_closed(engine):
     [run] = run_store.list_runs(engine, kind="crawl")
     assert run.id == left_open and run.status == "interrupted" and run.finished_at is not None
     assert locks.holder(engine, "crawl") is None  # given back at the end
+
+
+def _dead_owner() -> str:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return leases.new_owner().replace(f":{__import__('os').getpid()}:", f":{dead.pid}:")
+
+
+def test_a_new_runner_closes_what_a_dead_one_left_running_of_every_kind(engine):
+    hour = timedelta(hours=1)
+    dead, alive = _dead_owner(), "elsewhere:1:live"
+    assert locks.acquire(engine, "classify", dead, hour)  # killed mid-classification
+    assert locks.acquire(engine, "send", dead, hour)  # and mid-send
+    assert locks.acquire(engine, "crawl", alive, hour)  # a crawl by hand on another machine, still going
+    left = {kind: run_store.start_run(engine, kind) for kind in ("classify", "send", "crawl")}
+    ok = run_store.start_run(engine, "digest")
+    run_store.finish_run(engine, ok, "ok", {}, [])
+
+    assert leases.close_all_left_open(engine, timedelta(minutes=1)) == {"classify": 1, "send": 1}
+    status = {r.id: r.status for r in run_store.list_runs(engine)}
+    assert status == {left["classify"]: "interrupted", left["send"]: "interrupted", left["crawl"]: "running", ok: "ok"}
+    assert locks.holder(engine, "classify") is None and locks.holder(engine, "send") is None  # given back
+    assert locks.holder(engine, "crawl").owner == alive  # the live holder keeps its lease and its run
+    assert leases.close_all_left_open(engine, timedelta(minutes=1)) == {}  # nothing more to close

@@ -37,9 +37,12 @@ def test_two_schedulers_run_each_job_once_and_the_spare_takes_over(tmp_path, sto
         first, second = sorted(both, key=lambda p: "running the jobs" not in p.output())
         second.wait_for("standing by")
         wait_until(lambda: _finished(store_url, "crawl"), 120, "a first crawl")
+        left_by_first = {r.id for r in runs_of(store_url)}
         first.kill_all()  # the runner dies, perhaps mid-crawl: the spare must take over
         second.wait_for("running the jobs")
         assert "running the jobs" not in second.output().split("standing by")[0]  # it had stood by
+        # what the dead runner was doing (a crawl, the classification after it) is closed at the takeover
+        assert all(r.status != "running" for r in runs_of(store_url) if r.id in left_by_first)
         took_over = datetime.now(timezone.utc)
         wait_until(lambda: any(r.status == "ok" and r.started_at > took_over for r in _finished(store_url, "crawl")),
                    120, "a crawl by the spare")

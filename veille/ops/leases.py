@@ -103,9 +103,7 @@ def held(engine: Engine, name: str, ttl: timedelta) -> Iterator[str]:
     owner = new_owner()
     if not take(engine, name, owner, ttl):
         raise Busy(busy_message(engine, name))
-    closed = locks.close_abandoned_runs(engine, name, "interrupted: the process running it stopped before the end")
-    if closed:
-        log.warning("closed runs left open by a stopped process", extra={"fields": {"lease": name, "runs": closed}})
+    _close_left_open(engine, name)
     renewer = Renewer(engine, name, owner, ttl).start()
     try:
         yield owner
@@ -115,3 +113,32 @@ def held(engine: Engine, name: str, ttl: timedelta) -> Iterator[str]:
             locks.release(engine, name, owner)
         except Exception as exc:  # it expires on its own
             log.warning("could not release the lease", extra={"fields": {"lease": name, "error": exc}})
+
+
+def _close_left_open(engine: Engine, name: str) -> int:
+    """Close the runs of `name` still 'running': the caller just took its lease, so nobody runs them."""
+    closed = locks.close_abandoned_runs(engine, name, "interrupted: the process running it stopped before the end")
+    if closed:
+        log.warning("closed runs left open by a stopped process", extra={"fields": {"lease": name, "runs": closed}})
+    return closed
+
+
+def close_all_left_open(engine: Engine, ttl: timedelta) -> dict[str, int]:
+    """Close every run a stopped process left 'running', whatever its kind.
+
+    A job's lease closes its kind's abandoned runs only when that job runs
+    again; a new scheduler calls this as it takes over, so the runs its dead
+    predecessor was in the middle of (a classification after the crawl, a
+    send) read 'interrupted' at once, not days later. A kind whose lease is
+    held by a live process is left alone: its runs are that process's.
+    """
+    closed = {}
+    for name in locks.open_run_kinds(engine):
+        owner = new_owner()
+        if not take(engine, name, owner, ttl):
+            continue
+        try:
+            closed[name] = _close_left_open(engine, name)
+        finally:
+            locks.release(engine, name, owner)
+    return {k: n for k, n in closed.items() if n}
