@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 from store import items as item_store
 from store import newsletters as issue_store
-from store import runs, sources
+from store import sources
 from store.db import StoreError
 from veille.app import App
 from veille.errors import UserError
@@ -206,17 +206,18 @@ def build_newsletter(
     from newsletter.render import render_export, render_web_text
 
     engine = app.engine
-    run_id = runs.start_run(engine, "newsletter")
-    items = item_store.search(engine, statuses=("accepted",), since=start, until=end, limit=500, with_text=True)
-    issue = compose_issue(items, start, end, title=app.settings.newsletter_title, group_by=group_by)
-    html, text = render_export(issue), render_web_text(issue)
-    issue_id = issue_store.save_draft(engine, issue.to_draft(), html, text, summaries=issue.summaries())
-    out = out or app.settings.data_dir / "newsletters" / f"veille-{issue_id:04d}-{end:%Y-%m-%d}.html"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        runs.finish_run(engine, run_id, "failed", {"items": len(issue.items)}, [str(exc)])
-        raise UserError(f"cannot write the newsletter to {out}: {exc.strerror}") from None
-    runs.finish_run(engine, run_id, "ok", {"issue": issue_id, "items": len(issue.items)}, [])
+    # Under a lease and a run record like every job: a build that fails or is
+    # killed half-way reads 'failed' or 'interrupted', never 'running' for ever.
+    with leases.held(engine, "newsletter", app.settings.lease_ttl), recorded(engine, "newsletter") as run:
+        items = item_store.search(engine, statuses=("accepted",), since=start, until=end, limit=500, with_text=True)
+        issue = compose_issue(items, start, end, title=app.settings.newsletter_title, group_by=group_by)
+        html, text = render_export(issue), render_web_text(issue)
+        issue_id = issue_store.save_draft(engine, issue.to_draft(), html, text, summaries=issue.summaries())
+        run.counts = {"issue": issue_id, "items": len(issue.items)}
+        out = out or app.settings.data_dir / "newsletters" / f"veille-{issue_id:04d}-{end:%Y-%m-%d}.html"
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(html, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write the newsletter to {out}: {exc.strerror}") from None
     return issue_id, out

@@ -232,6 +232,8 @@ def _editor_routes(router: APIRouter, web: Web, config: MailConfig) -> None:
     @router.post("/equipe/lettres")
     async def propose(request: Request, staff=Depends(editor)):
         from veille import pipeline
+        from veille.errors import UserError
+        from veille.ops.leases import Busy
 
         form = await read_form(request)
         try:
@@ -242,7 +244,13 @@ def _editor_routes(router: APIRouter, web: Web, config: MailConfig) -> None:
         if start >= end:
             raise HTTPException(422, "La période commence après sa fin.")
         group_by = "theme" if form.get("by", "regroupement", 10) == "theme" else "kind"
-        issue_id, _ = pipeline.build_newsletter(web.app, start, end, group_by=group_by)
+        try:
+            issue_id, _ = pipeline.build_newsletter(web.app, start, end, group_by=group_by)
+        except Busy:
+            raise HTTPException(409, "Une autre lettre est en cours de composition : réessayez dans un instant.") from None
+        except UserError:  # the export file could not be written (the run record says why); the draft is saved
+            raise HTTPException(500, "Le brouillon est enregistré, mais son export HTML n'a pas pu être écrit "
+                                     "sur le disque du serveur (voir le journal des exécutions).") from None
         return RedirectResponse(f"/equipe/lettres/{issue_id}", 303)
 
     @router.get("/equipe/lettres/{issue_id:int}")
