@@ -3,10 +3,12 @@ preview in HTML and text, send a test to oneself, schedule."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
-from store import newsletters, users
+from store import locks, newsletters, runs, users
 from tests.mailserver import smtp_server
 from tests.newsletter_fixtures import SECRET, draft
 from tests.servers import live_server
@@ -87,3 +89,19 @@ def test_editor_pages_need_an_editor_and_the_form_token(desk):
         forged = staff.post(f"/equipe/lettres/{issue_id}", data={"intro": "piraté"})
         assert forged.status_code == 403
     assert newsletters.get_issue(app.engine, issue_id).intro == ""
+
+
+def test_a_draft_proposed_while_another_is_composed_is_refused_in_french(desk):
+    app, base, inbox, issue_id, sessions = desk
+    form = {"csrf_token": sessions["editor"].csrf_token, "from": "2026-11-01", "to": "2026-11-30"}
+    before = len(newsletters.list_issues(app.engine))
+    assert locks.acquire(app.engine, "newsletter", "autre-poste:1:live", timedelta(minutes=1))  # a build elsewhere
+    with client(base, sessions["editor"]) as staff:
+        refused = staff.post("/equipe/lettres", data=form)
+        assert refused.status_code == 409 and "en cours de composition" in refused.text
+        assert len(newsletters.list_issues(app.engine)) == before  # nothing half-made
+        locks.release(app.engine, "newsletter", "autre-poste:1:live")
+        made = staff.post("/equipe/lettres", data=form)
+        assert made.status_code == 303 and made.headers["location"].startswith("/equipe/lettres/")
+    assert len(newsletters.list_issues(app.engine)) == before + 1
+    assert [r.status for r in runs.list_runs(app.engine, kind="newsletter")] == ["ok"]  # the refusal left no run
