@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The staff roles: admin (users and sources), editor (review, newsletter), reader (reads).
+ROLES = ("admin", "editor", "reader")
+
 
 @dataclass(frozen=True)
 class ChannelSpec:

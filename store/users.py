@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from store.db import transaction
+from store.records import ROLES
 from store.schema import LoginSession, RateEvent, User
 from store.timeutil import aware
 
-ROLES = ("admin", "editor", "reader")  # admin: users and sources; editor: review, newsletter; reader: reads
 SESSION_LIFETIME = timedelta(days=7)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000  # Argon2 would hash a megabyte; nobody types one

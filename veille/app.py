@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
-from store import migrate
-from store.db import StoreError, open_engine
 from veille.errors import UserError
 from veille.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class App:
@@ -20,6 +20,10 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        # Imported here: SQLAlchemy and Alembic are most of a command's start-up
+        # time, and `veille extract` or `--help` never open the store.
+        from store.db import StoreError, open_engine
+
         try:
             engine = open_engine(self.settings.store_url)
         except StoreError as exc:
@@ -28,6 +32,8 @@ class App:
         return engine
 
     def _ensure_schema(self, engine: Engine) -> None:
+        from store import migrate
+
         if migrate.is_up_to_date(engine):
             return
         # The embedded store upgrades itself so a newcomer never has to; a

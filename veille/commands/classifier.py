@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from veille import pipeline
 from veille.commands.common import command, get_app, print_json
 from veille.errors import UserError
 
@@ -38,6 +37,7 @@ def classifier_group() -> None:
 def classifier_train(data: Path, out: Path | None) -> None:
     from classifier.data import file_sha256
     from classifier.model import save, train
+    from veille import pipeline
 
     examples = _examples(data)
     model = train(examples, data_sha256=file_sha256(data))
@@ -59,6 +59,7 @@ def classifier_train(data: Path, out: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def classifier_retrain(seed: Path | None, as_json: bool) -> None:
     from classifier.retrain import format_retrain
+    from veille import pipeline
 
     if seed is not None:
         _examples(seed)  # a bad file is named here, before the lease and the run record
@@ -76,6 +77,7 @@ def classifier_retrain(seed: Path | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (relevance, purpose, themes, kind).")
 def classifier_evaluate(data: Path, as_json: bool) -> None:
     from classifier.evaluate import evaluate, format_report
+    from veille import pipeline
 
     examples = _examples(data)
     model = pipeline.load_model(get_app())

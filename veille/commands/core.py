@@ -7,10 +7,6 @@ from pathlib import Path
 
 import click
 
-from store import items as item_store
-from store import migrate
-from store import runs as run_store
-from veille import pipeline
 from veille.commands.common import command, get_app, print_json
 from veille.errors import UserError
 from veille.settings import SECRETS, describe
@@ -23,8 +19,10 @@ def db_group() -> None:
 
 @command(db_group.command, "upgrade", help="Create or upgrade the store's tables to the latest schema.")
 def db_upgrade() -> None:
-    app = get_app()
+    from store import migrate
     from store.db import StoreError, open_engine
+
+    app = get_app()
 
     try:
         engine = open_engine(app.settings.store_url)
@@ -65,6 +63,8 @@ def config_show(as_json: bool) -> None:
               "groups crawl side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object: counts and one entry per channel.")
 def crawl_cmd(source_id: int | None, group: str | None, as_json: bool) -> None:
+    from store import items as item_store
+    from veille import pipeline
     from veille.ops.progress import watching
 
     app = get_app()
@@ -85,6 +85,7 @@ def crawl_cmd(source_id: int | None, group: str | None, as_json: bool) -> None:
 @command(click.command, "classify", help="Tag the items that have no classification yet.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the counts.")
 def classify_cmd(as_json: bool) -> None:
+    from veille import pipeline
     from veille.ops.progress import Progress
 
     progress = Progress("classify", unit="items")
@@ -106,6 +107,8 @@ def classify_cmd(as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Most items shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of items with their tags.")
 def search_cmd(query: str | None, limit: int, as_json: bool) -> None:
+    from store import items as item_store
+
     views = item_store.search(get_app().engine, query, limit=limit)
     if as_json:
         print_json([v.to_json() for v in views])
@@ -146,6 +149,8 @@ def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 def runs_cmd(limit: int, as_json: bool) -> None:
+    from store import runs as run_store
+
     views = run_store.list_runs(get_app().engine, limit)
     if as_json:
         print_json([v.__dict__ for v in views])

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from veille import pipeline
 from veille.commands.common import command, get_app, print_json
 from veille.errors import UserError
 
@@ -57,6 +56,8 @@ def _mail_config():
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the HTML file.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object with the issue's id and file.")
 def newsletter_build(start, end, period, group_by, out, as_json) -> None:
+    from veille import pipeline
+
     since, until = _period(period, start, end)
     issue_id, path = pipeline.build_newsletter(get_app(), since, until, out, group_by=group_by)
     if as_json:

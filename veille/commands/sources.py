@@ -9,8 +9,6 @@ from urllib.parse import urlsplit
 
 import click
 
-from store import registry as registry_store
-from store import sources as source_store
 from veille.commands.common import command, get_app, print_json
 from veille.errors import UserError
 
@@ -42,6 +40,7 @@ def sources_group() -> None:
 @click.option("--language", default=None, help="The source's main language (default: what the site says, else fr).")
 def sources_add(url: str, name: str | None, kind: str, actor_type: str, language: str | None) -> None:
     from crawlers.safety import UnsafeURL, check_url
+    from store import sources as source_store
 
     app = get_app()
     try:
@@ -90,12 +89,16 @@ def _discover(app, url: str):
 @click.argument("group")
 @click.option("--remove", is_flag=True, help="Take the source out of the group.")
 def sources_group_cmd(source_id: int, group: str, remove: bool) -> None:
+    from store import sources as source_store
+
     if not source_store.set_group(get_app().engine, source_id, group, member=not remove):
         raise UserError(f"no source with id {source_id} (see `veille sources list`)")
     click.echo(f"source {source_id} {'left' if remove else 'is in'} group {group}")
 
 
 def _views(app):
+    from store import sources as source_store
+
     settings = app.settings
     return source_store.list_sources(app.engine, failing_after=settings.alert_failures,
                                      quiet_factor=settings.source_quiet_factor)
@@ -176,6 +179,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
 def sources_import(file: Path | None, shipped: bool, update: bool, as_json: bool) -> None:
     from crawlers.registry import RegistryError, read_opml, read_toml
+    from store import registry as registry_store
 
     if bool(file) == shipped:
         raise UserError("give a FILE (.toml or .opml) or --shipped, not both")
@@ -216,6 +220,7 @@ def sources_import(file: Path | None, shipped: bool, update: bool, as_json: bool
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and the rows not imported as one JSON object.")
 def sources_import_decidim(file: Path, countries: tuple[str, ...], enable: bool, as_json: bool) -> None:
     from crawlers.decidim_seeds import SeedsError, read_installations
+    from store import registry as registry_store
 
     app = get_app()
     try:
@@ -245,6 +250,7 @@ def sources_import_decidim(file: Path, countries: tuple[str, ...], enable: bool,
 def _not_watched_yet(engine, actors: list[dict]) -> tuple[list[dict], list[str]]:
     """The seeds minus the platforms already watched under another slug (added by hand, shipped)."""
     from crawlers.decidim_seeds import platform_key
+    from store import registry as registry_store
 
     known = registry_store.actor_homepages(engine)
     slugs = {slug for slug, _name, _homepage in known}
@@ -275,6 +281,7 @@ def shipped_registry() -> bytes:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
 def sources_export(fmt: str, out: Path | None) -> None:
     from crawlers.registry import write_opml, write_toml
+    from store import registry as registry_store
 
     actors = registry_store.export_actors(get_app().engine)
     data = write_toml(actors).encode() if fmt == "toml" else write_opml(actors)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from store import users as user_store
+from store.records import ROLES
 from veille.commands.common import command, get_app, print_json
 from veille.errors import UserError
 
@@ -25,11 +25,13 @@ def _read_password(from_stdin: bool) -> str:
 
 @command(users_group.command, "add", help="Create a staff account; the password is asked twice (or read from stdin).")
 @click.argument("email")
-@click.option("--role", type=click.Choice(user_store.ROLES), default="editor", show_default=True,
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True,
               help="admin: users and sources; editor: review and newsletter; reader: read only.")
 @click.option("--name", default="", help="The person's name, as the app shows it.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def users_add(email: str, role: str, name: str, password_stdin: bool) -> None:
+    from store import users as user_store
+
     app = get_app()
     password = _read_password(password_stdin)
     try:
@@ -42,6 +44,8 @@ def users_add(email: str, role: str, name: str, password_stdin: bool) -> None:
 @command(users_group.command, "list", help="List the staff accounts with their roles.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of accounts.")
 def users_list(as_json: bool) -> None:
+    from store import users as user_store
+
     views = user_store.list_users(get_app().engine)
     if as_json:
         print_json([{"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active,
