@@ -20,7 +20,7 @@ import zlib
 import numpy as np
 
 from crawlers.normalize import normalized_text
-from store.stories import SIGNATURE_SIZE
+from store.records import SIGNATURE_SIZE
 
 SHINGLE_WORDS = 3
 MIN_WORDS = 25  # below this a "story" is a title or a teaser: too little to compare

@@ -13,6 +13,8 @@ from datetime import datetime
 
 # The staff roles: admin (users and sources), editor (review, newsletter), reader (reads).
 ROLES = ("admin", "editor", "reader")
+# MinHash permutations of an item's signature: the crawler computes them, the store bands them.
+SIGNATURE_SIZE = 64
 
 
 @dataclass(frozen=True)

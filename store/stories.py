@@ -32,10 +32,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from store.db import in_chunks, transaction
+from store.records import SIGNATURE_SIZE
 from store.schema import Actor, Item, Story, StoryBand
 from store.timeutil import aware
 
-SIGNATURE_SIZE = 64  # MinHash permutations; the crawler computes signatures of this size
 BAND_ROWS = 3
 SIMILARITY = 0.5  # share of equal signature values (an estimate of the Jaccard similarity)
 MAX_CANDIDATES = 200  # a band shared by hundreds of items is boilerplate, not a story
