@@ -85,6 +85,23 @@ def test_extract_json_one_line_per_input(capsys, data_dir, tmp_path):
     assert "error" in lines[1] and result.code == 1
 
 
+def test_extract_reads_the_pages_of_a_directory(capsys, data_dir, tmp_path):
+    site = Path(__file__).parents[1] / "veille/demo/sites/asso/2026"
+    pages = sorted(site.rglob("index.html"))[:2]
+    folder = tmp_path / "pages"
+    (folder / "b").mkdir(parents=True)
+    (folder / "b" / "second.htm").write_bytes(pages[1].read_bytes())
+    (folder / "a.html").write_bytes(pages[0].read_bytes())
+    (folder / "notes.txt").write_text("not a page")
+    (tmp_path / "empty").mkdir()
+    result = run(capsys, "extract", str(folder), str(tmp_path / "empty"), "--json", "--data-dir", data_dir)
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert [line["input"] for line in lines] == [str(folder / "a.html"), str(folder / "b" / "second.htm"),
+                                                 str(tmp_path / "empty")]
+    assert lines[0]["text"] and lines[1]["text"] and lines[0]["title"] != lines[1]["title"]
+    assert "without any HTML file" in lines[2]["error"] and result.code == 1
+
+
 def test_newsletter_build_writes_the_file(capsys, data_dir, tmp_path):
     out = tmp_path / "lettre.html"
     result = run(capsys, "newsletter", "build", "--from", "2026-11-01", "--to", "2026-11-30",

@@ -122,8 +122,9 @@ def search_cmd(query: str | None, limit: int, as_json: bool) -> None:
         click.echo("no item found")
 
 
-@command(click.command, "extract", help="Show what veille extracts from pages (title, text, date, author, language, lead image).")
-@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@command(click.command, "extract", help="Show what veille extracts from pages (title, text, date, author, language, "
+         "lead image). An input is an HTML file (gzipped or not), a directory (the HTML files below it) or a URL.")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_DIR_OR_URL...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input and per line, with the input under `input`.")
 def extract_cmd(inputs: tuple[str, ...], as_json: bool) -> None:
     from veille.extracting import extract_inputs
