@@ -239,7 +239,9 @@ def test_sources_health_and_adding_one_from_its_homepage(site):
     assert len(new) == 2 and {c.kind for _, c in new} == {"feed"}
     new = [s for s, _ in new]
     paused = admin.act(f"/equipe/sources/{new[0].id}/pause", json=False)
-    assert paused.status_code == 303 and "en pause" in text_of(admin.get("/equipe/sources"))
+    table = text_of(admin.get("/equipe/sources"))
+    assert paused.status_code == 303 and "en pause" in table
+    assert "flux · http://127.0.0.1:" in table and "feed · " not in table  # channel kinds in French
     unsafe = admin.act("/equipe/sources", {"url": "file:///etc/passwd", "type": "association"})
     assert unsafe.status_code == 422
 
@@ -282,7 +284,12 @@ def test_runs_page_shows_counts_and_errors(site):
     reader = Visitor(base)
     reader.login(READER)
     page = text_of(reader.get("/equipe/executions"))
-    assert "crawl" in page and "new 12" in page and "HTTP 503 de https://x.example/feed" in page
+    assert "collecte" in page and "partielle" in page and "new 12" in page
+    assert "HTTP 503 de https://x.example/feed" in page
+    left = runs.start_run(app.engine, "crawl:quotidien")
+    runs.finish_run(app.engine, left, "interrupted", {}, ["interrupted: the process running it stopped before the end"])
+    page = text_of(reader.get("/equipe/executions"))
+    assert "collecte (quotidien)" in page and "interrompue" in page
 
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path):

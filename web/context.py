@@ -21,6 +21,19 @@ from veille.app import App
 HERE = Path(__file__).parent
 
 ROLE_LABELS = {"admin": "administrateur", "editor": "éditeur", "reader": "lecteur"}
+# Run records say what ran and how it ended in slugs (veille/ops/jobs.py); staff read French.
+RUN_KINDS = {"crawl": "collecte", "classify": "classement", "retrain": "réentraînement", "newsletter": "lettre",
+             "send": "envoi", "digest": "bilan quotidien", "scheduler": "planificateur"}
+CHANNEL_KINDS = {"feed": "flux", "listing": "page de liste", "sitemap": "plan du site", "page": "page suivie"}
+RUN_STATUSES = {"running": "en cours", "ok": "réussie", "partial": "partielle", "failed": "échouée",
+                "interrupted": "interrompue", "skipped": "sautée"}
+
+
+def run_kind(kind: str) -> str:
+    """'crawl:quotidien' -> 'collecte (quotidien)'."""
+    base, _, group = kind.partition(":")
+    name = RUN_KINDS.get(base, base)
+    return f"{name} ({group})" if group else name
 ACTOR_TYPES = {
     "startup": "Start-up",
     "association": "Association",
@@ -64,6 +77,9 @@ def templates() -> Jinja2Templates:
     env.filters["actor_type"] = lambda slug: ACTOR_TYPES.get(slug, slug)
     env.filters["language"] = lambda code: LANGUAGES.get(code or "", code or "inconnue")
     env.filters["role"] = lambda role: ROLE_LABELS.get(role, role)
+    env.filters["run_kind"] = run_kind
+    env.filters["channel_kind"] = lambda kind: CHANNEL_KINDS.get(kind, kind)
+    env.filters["run_status"] = lambda status: RUN_STATUSES.get(status, status)
     env.globals["ACTOR_TYPES"] = ACTOR_TYPES
     env.globals["SEARCH"] = search  # its bounds (FACET_SAMPLE, RANK_WINDOW…) are told to readers
     return pages
