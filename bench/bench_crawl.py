@@ -5,7 +5,8 @@ article pages must be fetched, three with their full text) and the article
 pages, ~35 KB each with navigation, sidebar, scripts and footer around the
 text. Article texts are real: AFP dispatches from ../shared/data/afp-an-rss
 (or generated words when it is absent). One site in ten offers a news
-listing page instead of a feed.
+listing page instead of a feed; another one in ten declares no language,
+in its feed or its pages (the crawl then guesses it from the text).
 
 The sites are served by one asyncio HTTP/1.1 server in its own process, one
 port per site on 127.0.0.1 (veille keeps one politeness slot per
@@ -82,6 +83,7 @@ class Site:
     def __init__(self, number: int, corpus: list[tuple[str, str]]):
         self.number = number
         self.listing = number % LISTING_EVERY == LISTING_EVERY - 1
+        self.lang = "" if number % LISTING_EVERY == LISTING_EVERY // 2 else "fr"  # one in ten says nothing
         self.articles = [corpus[(number * ARTICLES_PER_SITE + i) % len(corpus)] for i in range(ARTICLES_PER_SITE)]
         self.base = ""
 
@@ -109,7 +111,8 @@ class Site:
                            f"<pubDate>{format_datetime(self.date(i))}</pubDate>"
                            f"<description>{_x(text)}</description></item>")
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Site {self.number}</title>'
-                f"<link>{self.base}/</link><language>fr</language>{''.join(entries)}</channel></rss>").encode()
+                f"<link>{self.base}/</link>{f'<language>{self.lang}</language>' if self.lang else ''}"
+                f"{''.join(entries)}</channel></rss>").encode()
 
     def listing_page(self) -> bytes:
         cards = "".join(f'<article class="card"><h2><a href="{self.base}/article/{i}/">{_x(t)}</a></h2></article>'
@@ -120,7 +123,8 @@ class Site:
         title, body = self.articles[i]
         sentences = body.replace(". ", ".\n").split("\n")
         paragraphs = "".join(f"<p>{_x(' '.join(sentences[k:k + 3]))}</p>" for k in range(0, len(sentences), 3))
-        return (f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{_x(title)} | Site {self.number}'
+        lang = f' lang="{self.lang}"' if self.lang else ""
+        return (f'<!DOCTYPE html><html{lang}><head><meta charset="utf-8"><title>{_x(title)} | Site {self.number}'
                 f'</title><meta property="article:published_time" content="{self.date(i).isoformat()}">'
                 f'<meta name="author" content="Rédaction {self.number}">{SCRIPT}</head><body><header><nav><ul>{NAV}'
                 f'</ul></nav></header><main><article><h1>{_x(title)}</h1>{paragraphs}</article></main><aside><h2>'
@@ -207,8 +211,11 @@ class SyntheticWeb:
 
 
 class ProcessWatch:
-    """Peak total RSS and CPU seconds of this process's descendants (the crawl
-    and its workers), read from /proc: CPU time says what the crawl costs
+    """Peak total RSS and PSS and CPU seconds of this process's descendants (the
+    crawl and its workers), read from /proc. RSS counts the pages that forked
+    processes share (the libraries, the language model) once in each; PSS
+    splits them between their sharers, so its total is the memory the crawl
+    takes from the machine. CPU time says what the crawl costs
     whatever else runs on the machine, which wall-clock rates do not.
 
     CPU is read before and after, children included: a process reaped by its
@@ -220,7 +227,7 @@ class ProcessWatch:
     """
 
     def __init__(self, exclude: set[int]):
-        self.exclude, self.peak = exclude, 0
+        self.exclude, self.peak, self.peak_pss = exclude, 0, 0
         self.before: dict[int, float] = {}  # processes already there (the forkserver): only what they spend now
         self.after: dict[int, float] = {}
         self._stop = threading.Event()
@@ -244,6 +251,7 @@ class ProcessWatch:
         while not self._stop.wait(0.2):
             pids = _descendants(os.getpid()) - self.exclude
             self.peak = max(self.peak, sum(_rss(pid) for pid in pids))
+            self.peak_pss = max(self.peak_pss, sum(_pss(pid) for pid in pids))
 
 
 def _cpu(pid: int) -> float:
@@ -283,6 +291,16 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def fresh_store(web: SyntheticWeb) -> tuple[str, object]:
     url = f"sqlite:///{tempfile.mkdtemp(prefix='veille-bench-crawl-')}/s.sqlite"
     engine = open_engine(url)
@@ -315,6 +333,7 @@ def veille_crawl(web: SyntheticWeb, sites: int) -> dict:
     return {
         "sites": sites, "articles": stored, "errors": first.errors, "seconds": seconds,
         "articles_per_s": stored / seconds, "pages_per_s": requests_1 / seconds, "peak_rss_mb": watch.peak / 2**20,
+        "peak_pss_mb": watch.peak_pss / 2**20,
         "cpu_ms_per_article": 1000 * watch.cpu_seconds / stored, "load_average": os.getloadavg()[0],
         "first_requests": requests_1, "first_bytes": bytes_1, "second_requests": requests_2, "second_bytes": bytes_2,
         "second_new": second.new, "requests_ratio": requests_2 / requests_1, "bytes_ratio": bytes_2 / bytes_1,
@@ -383,7 +402,8 @@ def main() -> None:
         report.append(row)
         print(f"{sites:>5} sites: {row['articles']:.0f} articles in {row['seconds']:.1f} s = "
               f"{row['articles_per_s']:.0f} articles/s, {row['pages_per_s']:.0f} pages/s, "
-              f"peak {row['peak_rss_mb']:.0f} MB, {row['cpu_ms_per_article']:.1f} ms CPU/article "
+              f"peak {row['peak_rss_mb']:.0f} MB RSS, {row['peak_pss_mb']:.0f} MB PSS, "
+              f"{row['cpu_ms_per_article']:.1f} ms CPU/article "
               f"(load avg {row['load_average']:.1f}); errors {row['errors']:.0f}; second crawl: "
               f"{row['second_requests']:.0f} requests ({row['requests_ratio']:.1%}), "
               f"{row['second_bytes'] / 1e3:.0f} KB ({row['bytes_ratio']:.2%} of the bytes), new {row['second_new']:.0f}"
