@@ -282,19 +282,18 @@ def _descendants(root: int) -> set[int]:
 
 
 def _rss(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return _kilobytes(pid, "status", "VmRSS:")
 
 
 def _pss(pid: int) -> int:
+    return _kilobytes(pid, "smaps_rollup", "Pss:")
+
+
+def _kilobytes(pid: int, name: str, field: str) -> int:
+    """The value of `field` in /proc/PID/NAME, in bytes (0 once the process is gone)."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
