@@ -21,19 +21,6 @@ from veille.app import App
 HERE = Path(__file__).parent
 
 ROLE_LABELS = {"admin": "administrateur", "editor": "éditeur", "reader": "lecteur"}
-# Run records say what ran and how it ended in slugs (veille/ops/jobs.py); staff read French.
-RUN_KINDS = {"crawl": "collecte", "classify": "classement", "retrain": "réentraînement", "newsletter": "lettre",
-             "send": "envoi", "digest": "bilan quotidien", "scheduler": "planificateur"}
-CHANNEL_KINDS = {"feed": "flux", "listing": "page de liste", "sitemap": "plan du site", "page": "page suivie"}
-RUN_STATUSES = {"running": "en cours", "ok": "réussie", "partial": "partielle", "failed": "échouée",
-                "interrupted": "interrompue", "skipped": "sautée"}
-
-
-def run_kind(kind: str) -> str:
-    """'crawl:quotidien' -> 'collecte (quotidien)'."""
-    base, _, group = kind.partition(":")
-    name = RUN_KINDS.get(base, base)
-    return f"{name} ({group})" if group else name
 ACTOR_TYPES = {
     "startup": "Start-up",
     "association": "Association",
@@ -45,6 +32,19 @@ ACTOR_TYPES = {
     "international-body": "Organisation internationale",
 }
 LANGUAGES = {"fr": "français", "en": "anglais", "de": "allemand", "es": "espagnol", "it": "italien"}
+CHANNEL_KINDS = {"feed": "flux", "listing": "page de liste", "sitemap": "plan du site", "page": "page suivie"}
+# Run records say what ran and how it ended in slugs (veille/ops/jobs.py); staff read French.
+RUN_KINDS = {"crawl": "collecte", "classify": "classement", "retrain": "réentraînement", "newsletter": "lettre",
+             "send": "envoi", "digest": "bilan quotidien", "scheduler": "planificateur"}
+RUN_STATUSES = {"running": "en cours", "ok": "réussie", "partial": "partielle", "failed": "échouée",
+                "interrupted": "interrompue", "skipped": "sautée"}
+
+
+def run_kind(kind: str) -> str:
+    """'crawl:quotidien' -> 'collecte (quotidien)'."""
+    base, _, group = kind.partition(":")
+    name = RUN_KINDS.get(base, base)
+    return f"{name} ({group})" if group else name
 
 
 PARIS = ZoneInfo("Europe/Paris")  # the observatory's staff read times in French time
