@@ -134,3 +134,39 @@ def test_warm_up_runs_offline_and_leaves_extraction_unchanged():
     before = extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a")
     warm_up()
     assert extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a") == before
+
+
+HEADLINES = [
+    "Budget participatif : le règlement adopté", "Une convention citoyenne sur la mobilité",
+    "Le conseil des jeunes rend son avis", "Consultation sur le plan local d'urbanisme",
+    "Pétitions en ligne : un seuil abaissé", "Les comptes rendus des conseils de quartier publiés",
+]
+TEASERS = [
+    "Le conseil municipal a adopté mardi soir le règlement du premier budget participatif de la ville, doté de "
+    "400 000 euros. Les habitants pourront déposer leurs projets du 6 janvier au 28 février, puis voter au printemps.",
+    "Quarante habitants tirés au sort se réuniront six week-ends pour proposer un plan de déplacements. La métropole "
+    "s'engage à répondre publiquement à chacune de leurs propositions avant l'été, et à expliquer celles qu'elle écarte.",
+    "Après huit mois de travail, les vingt-quatre membres du conseil municipal des jeunes ont remis leurs "
+    "recommandations sur l'aménagement des cours d'école, dont la moitié concernent l'ombre et la végétalisation.",
+    "L'enquête publique sur la révision du plan local d'urbanisme est ouverte jusqu'au 15 mars. Les dossiers sont "
+    "consultables en ligne et dans les trois mairies annexes, où le commissaire enquêteur tiendra des permanences.",
+    "Une pétition réunissant mille signatures suffira désormais pour inscrire un sujet à l'ordre du jour du conseil "
+    "municipal. Le seuil était jusqu'ici de trois mille, un niveau qu'aucune pétition n'avait jamais atteint.",
+    "Les comptes rendus des neuf conseils de quartier seront publiés sous quinze jours sur le site de la ville, avec "
+    "les réponses des services aux questions posées par les habitants lors des séances publiques.",
+]
+
+
+def test_a_page_of_teasers_gives_every_teaser_not_the_first_card():
+    """A watched section page ("Démocratie locale") is a list of <article> cards:
+    trafilatura takes the first card for the article; what changes on the page
+    is in all of them."""
+    cards = "".join(f"<li><article><div><h2><a href='/a{i}'>{headline}</a></h2><p>{teaser}</p></div></article></li>"
+                    for i, (headline, teaser) in enumerate(zip(HEADLINES, TEASERS)))
+    html = ("<html lang='fr'><head><title>Démocratie locale — Le Quotidien du Val</title></head><body>"
+            "<header><nav><a href='/'>Accueil</a> <a href='/politique'>Politique</a></nav></header>"
+            f"<main><section><h1>Démocratie locale</h1><ol>{cards}</ol></section></main>"
+            "<footer><p>© Le Quotidien du Val — mentions légales</p></footer></body></html>")
+    page = extract_page(html, "http://journal.example/democratie-locale")
+    assert all(teaser in page.text for teaser in TEASERS), page.text
+    assert "mentions légales" not in page.text and "Accueil" not in page.text
