@@ -30,7 +30,8 @@ class SourceHealth:
     source: SourceView
     health: str  # a key of HEALTH
     last_item: datetime | None
-    problem: str | None
+    problem: str | None  # in French; a failing source's is its channel's error, kept as recorded
+    failures: int = 0
 
 
 def health(source: SourceView, last_item: datetime | None, now: datetime) -> SourceHealth:
@@ -38,8 +39,8 @@ def health(source: SourceView, last_item: datetime | None, now: datetime) -> Sou
     failing = [c for c in source.channels if c.enabled and c.consecutive_failures > 0]
     if not source.enabled:
         state, problem = "paused", None
-    elif failing:
-        state, problem = "failing", f"{failing[0].consecutive_failures} échec(s) : {failing[0].last_error or ''}"
+    elif failing:  # its error as the crawl recorded it: the page says it in French (web/messages.py)
+        return SourceHealth(source, "failing", last_item, failing[0].last_error, failing[0].consecutive_failures)
     elif not any(c.last_attempt for c in source.channels):
         state, problem = "never", None
     elif last_item is None or now - last_item > QUIET_AFTER:
