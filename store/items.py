@@ -186,6 +186,7 @@ def _view(item: Item, actor: Actor, c: Classification | None, with_text: bool) -
         model_version=c.model_version if c else None,
         text=item.text if with_text else "",
         author=item.author,
+        warnings=tuple(item.warnings or ()),
     )
 
 

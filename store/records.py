@@ -126,6 +126,7 @@ class ItemView:
     model_version: str | None = None
     text: str = ""
     author: str | None = None
+    warnings: tuple[str, ...] = ()  # what the crawl noticed (feed text only, a date ignored…), as recorded
 
     def to_json(self) -> dict:
         """The public JSON shape (the CLI's `search --json` and the API)."""

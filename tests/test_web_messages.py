@@ -37,8 +37,8 @@ from crawlers.robots import _unreachable
 from crawlers.run import build_report
 from crawlers.safety import UnsafeURL, address_problem, check_host, check_saved_url, host_of, resolve
 from crawlers.sitemaps import Sitemap, SitemapError, parse_sitemap, select_pages
-from store import runs, sources
-from store.records import ChannelResult, ChannelSpec
+from store import items, runs, sources
+from store.records import ChannelResult, ChannelSpec, NewItem
 from tests.e2e.site import Visitor
 from tests.servers import free_port
 from tests.test_web_staff import READER, site, text_of  # noqa: F401 - site is the pages' fixture
@@ -352,3 +352,24 @@ def test_staff_pages_show_a_channel_error_and_run_errors_in_french(site):  # noq
             "HTTP 404 de https://a.example/feed (après 2 nouvelles tentatives)</code>") in runs_page
     assert "interrompue : le processus qui l'exécutait s'est arrêté avant la fin" in runs_page
     assert "{'channel'" not in runs_page  # no Python dict shown raw any more
+
+
+def test_the_staff_item_page_says_what_the_crawl_noticed_in_french(site):  # noqa: F811 - the imported fixture
+    """An item kept with the feed's text only, or whose date was ignored: the reviewer is told why."""
+    base, _, app = site
+    [actor] = [s for s in sources.list_sources(app.engine) if s.name == "Parlons Ensemble"]
+    not_fetched = f"article page not fetched ({failed(http_error(403, 0))}); feed text only"
+    future = plausible_date(datetime.now(timezone.utc) + timedelta(days=400))[1][0]
+    items.ingest(app.engine, [NewItem(
+        channel_id=None, actor_id=actor.id, url="https://a.example/agenda", canonical_url="https://a.example/agenda",
+        title="Une consultation annoncée", summary="Le résumé du flux.", content_hash="warned",
+        warnings=(not_fetched, future))])
+    [item] = [v for v in items.search(app.engine, limit=1000) if v.title == "Une consultation annoncée"]
+    assert item.warnings == (not_fetched, future)
+    reader = Visitor(base)
+    reader.login(READER)
+    page = text_of(reader.get(f"/equipe/articles/{item.id}"))
+    assert f"page de l'article non téléchargée (HTTP 403 de {URL}) ; texte du flux seulement" in page
+    assert "date de publication dans le futur (" in page and f'title="{future}"' in page
+    [quiet] = [v for v in items.search(app.engine, limit=1000) if not v.warnings][:1]
+    assert "À la collecte" not in text_of(reader.get(f"/equipe/articles/{quiet.id}"))
