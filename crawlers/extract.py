@@ -103,6 +103,7 @@ def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = 
         body = convert_to_html(body).find("body")
         title = _take_title_heading(body, title, plain_text(page["title"] or ""))
         trim_furniture(body)
+        cut_related(body)
         main_html = _inner_html(body)
         text = _element_text(body)
     if not text:
@@ -293,6 +294,33 @@ def _is_furniture_tail(kept: list, tail: list) -> bool:
 
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+# Headings that open the links to other articles ("You might also like",
+# "Other opinion columns", "À lire aussi"…): their teasers read like prose,
+# so trim_furniture keeps them. Past this share of the body, such a heading
+# ends the article; before it, it may be the article's own subject.
+RELATED_HEADING = re.compile(
+    r"(related|you (might|may) also like|more (from|on|in|stories|news|articles)\b|other .{0,30}"
+    r"(columns|stories|articles|news)$|recommended|read (more|next|also)|most (popular|read|viewed|shared)|"
+    r"trending|latest (news|stories)|what to read next|don.t miss|editors?.? picks|around the web|sponsored|"
+    r"(à )?lire (aussi|également)|à voir aussi|sur le même (sujet|thème)|dans la même rubrique|"
+    r"articles? (liés|similaires|associés|récents)|vous aimerez|les plus (lus|partagés)|autres articles|"
+    r"nos derniers articles|dernières actualités)", re.IGNORECASE)
+RELATED_AFTER_SHARE = 0.5
+
+
+def cut_related(body) -> None:
+    """Remove a heading of related articles past the middle of the body, and all after it."""
+    blocks = list(body)
+    total = sum(_chars(element) for element in blocks)
+    seen = 0
+    for position, element in enumerate(blocks):
+        if (element.tag in HEADINGS and seen >= RELATED_AFTER_SHARE * total
+                and RELATED_HEADING.match(" ".join("".join(element.itertext()).split()))):
+            for rest in blocks[position:]:
+                body.remove(rest)
+            return
+        seen += _chars(element)
 
 
 def _is_prose(element) -> bool:

@@ -170,3 +170,19 @@ def test_a_page_of_teasers_gives_every_teaser_not_the_first_card():
     page = extract_page(html, "http://journal.example/democratie-locale")
     assert all(teaser in page.text for teaser in TEASERS), page.text
     assert "mentions légales" not in page.text and "Accueil" not in page.text
+
+
+def test_related_articles_after_the_article_are_cut_a_heading_early_in_it_is_not():
+    """Teasers after "À lire aussi" read like prose, so only the heading tells them from the article."""
+    body = "".join(f"<p>{teaser}</p>" for teaser in TEASERS[:4])
+    related = ("<h2>À lire aussi</h2><h3><a href='/b1'>Une convention citoyenne sur la mobilité</a></h3>"
+               f"<p>{TEASERS[4]}</p><h3><a href='/b2'>Les conseils de quartier</a></h3><p>{TEASERS[5]}</p>")
+    html = ("<html lang='fr'><head><title>Budget participatif</title></head><body><main><article>"
+            f"<h1>Budget participatif</h1>{body}{related}</article></main></body></html>")
+    page = extract_page(html, "http://journal.example/budget")
+    assert all(teaser in page.text for teaser in TEASERS[:4])
+    assert "À lire aussi" not in page.text and TEASERS[4] not in page.text and TEASERS[5] not in page.text
+    # the same words as the article's own subject, early in it, are the article
+    early = extract_page(html.replace("<h1>Budget participatif</h1>", "<h1>Budget participatif</h1>"
+                                      "<h2>Articles récents de la recherche</h2>"), "http://journal.example/budget")
+    assert "Articles récents de la recherche" in early.text and TEASERS[0] in early.text
