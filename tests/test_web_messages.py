@@ -242,8 +242,6 @@ def _run_lines() -> list[tuple[str, list[str]]]:
          ["interrompue : le processus qui l'exécutait s'est arrêté avant la fin"]),
         ("interrupted: the scheduler stopped without a clean shutdown",  # scheduler.py
          ["interrompue : le planificateur s'est arrêté sans arrêt propre"]),
-        ("not available: retraining from staff corrections is not in this version of veille yet",  # ops/jobs.py
-         ["indisponible : le réentraînement à partir des corrections de l'équipe"]),
         (faults.explain(OSError(errno.ENOSPC, "No space left on device")),
          ["le disque de la base de données est plein (", "no space left on device",
           "libérez de la place et relancez"]),

@@ -142,8 +142,6 @@ TABLE = [(re.compile(pattern), template) for pattern, template in [
      "interrompue : le processus qui l'exécutait s'est arrêté avant la fin"),
     (r"interrupted: the scheduler stopped without a clean shutdown",
      "interrompue : le planificateur s'est arrêté sans arrêt propre"),
-    (r"not available: retraining from staff corrections is not in this version of veille yet",
-     "indisponible : le réentraînement à partir des corrections de l'équipe n'est pas encore dans cette version"),
     (r"the disk holding the database is full \((?P<detail>.*)\); the work in progress was rolled back, "
      r"nothing is half-written: free some space and run again",
      "le disque de la base de données est plein ({detail}) ; le travail en cours a été annulé, rien n'est "

@@ -50,14 +50,8 @@ def crawl_and_classify(group: str | None = None, skip_groups: tuple[str, ...] = 
 
 
 def retrain(app: App, stop: threading.Event) -> None:
-    """Retrain the classifier from the staff's corrections, when the stage offers it."""
-    run_retrain = getattr(pipeline, "retrain", None)
-    if run_retrain is not None:
-        run_retrain(app)
-        return
-    with leases.held(app.engine, "retrain", app.settings.lease_ttl), recorded(app.engine, "retrain") as run:
-        run.status = "skipped"
-        run.errors = ["not available: retraining from staff corrections is not in this version of veille yet"]
+    """Retrain the classifier from the staff's corrections (its lease and run record: pipeline.retrain)."""
+    pipeline.retrain(app)
 
 
 def previous_period(kind: str, now: datetime) -> tuple[datetime, datetime]:
