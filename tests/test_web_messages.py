@@ -45,7 +45,7 @@ from tests.test_web_staff import READER, site, text_of  # noqa: F401 - site is t
 from veille.demo.server import FixtureWeb, error_500
 from veille.ops import faults
 from web import messages
-from web.messages import error_fr, run_error
+from web.messages import error_fr, run_counts, run_error
 
 URL = "https://a.example/feed"
 SITE = "https://a.example"
@@ -371,3 +371,14 @@ def test_the_staff_item_page_says_what_the_crawl_noticed_in_french(site):  # noq
     assert "date de publication dans le futur (" in page and f'title="{future}"' in page
     [quiet] = [v for v in items.search(app.engine, limit=1000) if not v.warnings][:1]
     assert "À la collecte" not in text_of(reader.get(f"/equipe/articles/{quiet.id}"))
+
+
+def test_run_counts_read_in_french_with_a_send_per_issue_in_brackets():
+    crawl = build_report([CHANNEL], {}, None, 2.5).to_json()
+    crawl.pop("channels")  # as veille/pipeline.py records it
+    assert run_counts(crawl) == ("téléchargés 0 · nouveaux 0 · doublons 0 · erreurs 1 · durée (s) 2,5 · "
+                                 "requêtes 0 · octets 0")
+    send = {"4": {"status": "sent", "sent": 1200, "failed": 0}, "sent": 1200, "failed": 0, "pending": 0}
+    assert run_counts(send) == ("lettre 4 (état sent · envoyés 1\u202f200 · en échec 0) · envoyés 1\u202f200 · "
+                                "en échec 0 · en attente 0")
+    assert run_counts({"promoted": False, "notes": [], "a_new_count": None}) == "promu non · notes — · a_new_count —"

@@ -280,11 +280,13 @@ def test_a_site_without_feed_is_added_by_its_news_listing(site):
 def test_runs_page_shows_counts_and_errors(site):
     base, _, app = site
     run_id = runs.start_run(app.engine, "crawl")
-    runs.finish_run(app.engine, run_id, "partial", {"new": 12, "errors": 1}, ["HTTP 503 de https://x.example/feed"])
+    runs.finish_run(app.engine, run_id, "partial", {"new": 12, "errors": 1, "bytes": 1234567},
+                    ["HTTP 503 from https://x.example/feed"])
     reader = Visitor(base)
     reader.login(READER)
     page = text_of(reader.get("/equipe/executions"))
-    assert "collecte" in page and "partielle" in page and "new 12" in page
+    assert "collecte" in page and "partielle" in page
+    assert "nouveaux 12 · erreurs 1 · octets 1\u202f234\u202f567" in page
     assert "HTTP 503 de https://x.example/feed" in page
     left = runs.start_run(app.engine, "crawl:quotidien")
     runs.finish_run(app.engine, left, "interrupted", {}, ["interrupted: the process running it stopped before the end"])

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from store import search
 from store.taxonomy import label
 from veille.app import App
-from web.messages import error_fr, run_error
+from web.messages import error_fr, run_counts, run_error
 
 HERE = Path(__file__).parent
 
@@ -82,6 +82,7 @@ def templates() -> Jinja2Templates:
     env.filters["channel_kind"] = lambda kind: CHANNEL_KINDS.get(kind, kind)
     env.filters["run_status"] = lambda status: RUN_STATUSES.get(status, status)
     env.filters["error_fr"] = error_fr  # the crawlers' English error lines
+    env.filters["run_counts"] = run_counts
     env.filters["run_error"] = run_error
     env.globals["ACTOR_TYPES"] = ACTOR_TYPES
     env.globals["SEARCH"] = search  # its bounds (FACET_SAMPLE, RANK_WINDOW…) are told to readers
