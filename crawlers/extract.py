@@ -298,11 +298,14 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Headings that open the links to other articles ("You might also like",
 # "Other opinion columns", "À lire aussi"…): their teasers read like prose,
 # so trim_furniture keeps them. Past this share of the body, such a heading
-# ends the article; before it, it may be the article's own subject.
+# ends the article; before it, it may be the article's own subject. Only whole
+# phrases: "Related work" or "More on the budget" may be sections of the article.
 RELATED_HEADING = re.compile(
-    r"(related|you (might|may) also like|more (from|on|in|stories|news|articles)\b|other .{0,30}"
-    r"(columns|stories|articles|news)$|recommended|read (more|next|also)|most (popular|read|viewed|shared)|"
-    r"trending|latest (news|stories)|what to read next|don.t miss|editors?.? picks|around the web|sponsored|"
+    r"(related( (stories|articles|posts|content|links|coverage|reading|news|topics))?:?$|"
+    r"you (might|may) also like|more (from|stories|news|articles)\b|more on this (story|topic)$|"
+    r"other .{0,30}(columns|stories|articles|news)$|recommended|read (more|next|also)|"
+    r"most (popular|read|viewed|shared)|trending|latest (news|stories)|what to read next|don.t miss|"
+    r"editors?.? picks|around the web|sponsored|"
     r"(à )?lire (aussi|également)|à voir aussi|sur le même (sujet|thème)|dans la même rubrique|"
     r"articles? (liés|similaires|associés|récents)|vous aimerez|les plus (lus|partagés)|autres articles|"
     r"nos derniers articles|dernières actualités)", re.IGNORECASE)

@@ -186,3 +186,6 @@ def test_related_articles_after_the_article_are_cut_a_heading_early_in_it_is_not
     early = extract_page(html.replace("<h1>Budget participatif</h1>", "<h1>Budget participatif</h1>"
                                       "<h2>Articles récents de la recherche</h2>"), "http://journal.example/budget")
     assert "Articles récents de la recherche" in early.text and TEASERS[0] in early.text
+    # and a section of the article that starts with the same word is not a list of links
+    own = extract_page(html.replace("<h2>À lire aussi</h2>", "<h2>Related work</h2>"), "http://journal.example/b")
+    assert "Related work" in own.text and TEASERS[4] in own.text
