@@ -24,6 +24,7 @@ from scrapy.settings import Settings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as tx
 
+from classifier.retrain import Policy, _nothing_to_do, _verdict
 from crawlers import jobs, resolver
 from crawlers.assemble import plausible_date
 from crawlers.extract import extract_page
@@ -48,6 +49,8 @@ from web import messages
 from web.messages import error_fr, run_counts, run_error
 
 URL = "https://a.example/feed"
+RETRAIN = {"mean": {"challenger": 0.815, "incumbent": 0.8}, "measured": ["relevance", "purpose"],
+           "method": "5-fold over 40", "tolerance": 0.01}  # what classifier.retrain._compare gives _verdict
 SITE = "https://a.example"
 CHANNEL = ChannelSpec(id=1, actor_id=1, actor_name="A", kind="page", url=URL)
 
@@ -235,7 +238,7 @@ def _dns_refusal() -> tx.DNSLookupError:
 
 
 def _run_lines() -> list[tuple[str, list[str]]]:
-    """What the run recorder puts in a run's errors besides the channels' lines."""
+    """What the run recorder puts in a run's errors besides the channels' lines, and a retrain's message."""
     return [
         ("interrupted", ["interrompue"]),  # veille/ops/records.py
         ("interrupted: the process running it stopped before the end",  # veille/ops/leases.py
@@ -254,6 +257,17 @@ def _run_lines() -> list[tuple[str, list[str]]]:
         ("no issue with id 4", ["aucune lettre n° 4"]),
         ("SMTPServerDisconnected: Connection unexpectedly closed; issue 4 stays unsent: run the send again to resume",
          ["SMTPServerDisconnected: Connection unexpectedly closed ; la lettre 4 reste non envoyée"]),
+        # classifier/retrain.py, the message in a retrain run's counts
+        (_nothing_to_do([], [], "clf-a", Policy())[1], ["aucune correction pour l'instant : clf-a reste en service"]),
+        (_nothing_to_do([1, 2], [], "clf-a", Policy())[1],
+         ["les 2 corrections ont déjà été apprises par clf-a : rien de nouveau à apprendre"]),
+        (_nothing_to_do([1, 2], [2], "clf-a", Policy())[1],
+         [f"1 nouvelles corrections depuis clf-a : il en faut {Policy().min_new_gold} pour distinguer"]),
+        (_verdict(True, "clf-b", "clf-a", RETRAIN),
+         ["clf-b promu : macro-F1 moyen 0.815 contre 0.800 pour clf-a (relevance, purpose ; 5-fold over 40)"]),
+        (_verdict(False, "clf-b", "clf-a", {**RETRAIN, "mean": {"challenger": 0.7, "incumbent": 0.8}}),
+         ["clf-b non promu, moins bon de plus de 0.01 : macro-F1 moyen 0.700 contre 0.800 pour clf-a",
+          "; clf-a reste en service"]),
     ]
 
 
@@ -379,6 +393,9 @@ def test_run_counts_read_in_french_with_a_send_per_issue_in_brackets():
     assert run_counts(crawl) == ("téléchargés 0 · nouveaux 0 · doublons 0 · erreurs 1 · durée (s) 2,5 · "
                                  "requêtes 0 · octets 0")
     send = {"4": {"status": "sent", "sent": 1200, "failed": 0}, "sent": 1200, "failed": 0, "pending": 0}
-    assert run_counts(send) == ("lettre 4 (état sent · envoyés 1\u202f200 · en échec 0) · envoyés 1\u202f200 · "
+    assert run_counts(send) == ("lettre 4 (état envoyée · envoyés 1\u202f200 · en échec 0) · envoyés 1\u202f200 · "
                                 "en échec 0 · en attente 0")
     assert run_counts({"promoted": False, "notes": [], "a_new_count": None}) == "promu non · notes — · a_new_count —"
+    retrain = {"status": "cold-start", "message": _nothing_to_do([], [], "clf-a", Policy())[1]}
+    assert run_counts(retrain) == ("état démarrage à froid · message aucune correction pour l'instant : "
+                                   "clf-a reste en service")

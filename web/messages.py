@@ -158,6 +158,20 @@ TABLE = [(re.compile(pattern), template) for pattern, template in [
     (r"no issue with id (?P<id>\d+)", "aucune lettre n° {id}"),
     (r"(?P<reason>.+); issue (?P<id>\d+) stays unsent: run the send again to resume",
      "{reason} ; la lettre {id} reste non envoyée : relancez l'envoi pour reprendre"),
+    # classifier/retrain.py: a retrain's message, in the run's counts
+    (r"no gold labels yet: (?P<model>\S+) keeps serving", "aucune correction pour l'instant : {model} reste en service"),
+    (r"all (?P<n>\d+) gold labels were learnt by (?P<model>\S+) already: nothing new to learn",
+     "les {n} corrections ont déjà été apprises par {model} : rien de nouveau à apprendre"),
+    (r"(?P<n>\d+) new gold labels since (?P<model>\S+): (?P<m>\d+) are needed to tell a better model from noise; "
+     r"they wait for the next retrain",
+     "{n} nouvelles corrections depuis {model} : il en faut {m} pour distinguer un meilleur modèle du bruit ; "
+     "elles attendent le prochain réentraînement"),
+    (r"(?P<new>\S+) promoted: (?P<rest>mean macro-F1 .+)", "{new} promu : {rest}"),
+    (r"(?P<new>\S+) not promoted, worse by more than (?P<tolerance>\S+): (?P<rest>mean macro-F1 .+); "
+     r"(?P<model>\S+) keeps serving",
+     "{new} non promu, moins bon de plus de {tolerance} : {rest} ; {model} reste en service"),
+    (r"mean macro-F1 (?P<a>\S+) against (?P<b>\S+) for (?P<model>\S+) \((?P<measured>[^;]+); (?P<method>.+)\)",
+     "macro-F1 moyen {a} contre {b} pour {model} ({measured} ; {method})"),
 ]]
 
 # What a run's error is about, when it is recorded as a dict beside its `error` line.
@@ -203,6 +217,14 @@ COUNT_NAMES = {
 }
 
 
+# The values of a count named "status": a newsletter issue's (SendReport), a retrain's (RetrainReport).
+STATUS_VALUES = {
+    "draft": "brouillon", "scheduled": "planifiée", "sending": "en cours d'envoi", "sent": "envoyée",
+    "promoted": "promu", "kept": "gardé", "cold-start": "démarrage à froid", "no-new-gold": "rien de nouveau",
+    "too-few-new-gold": "trop peu de corrections",
+}
+
+
 def run_counts(counts) -> str:
     """A run's counts in one line: French names and numbers, a send's counts per issue in brackets."""
     if not isinstance(counts, dict):
@@ -210,6 +232,10 @@ def run_counts(counts) -> str:
     parts = []
     for key, value in counts.items():
         name = f"lettre {key}" if str(key).isdigit() else COUNT_NAMES.get(key, key)
+        if key == "status":
+            value = STATUS_VALUES.get(value, value)
+        elif key == "message":
+            value = error_fr(value)
         parts.append(f"{name} {_count_value(value)}")
     return " · ".join(parts)
 
