@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import os
 import stat
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from store import items, reviews, runs, sources, users
+from store.records import ChannelResult, NewItem
 from tests.cli import run
 from tests.e2e.site import ACCOUNTS, ITEMS, PASSWORD, QUEUE, Visitor, populate
 from tests.servers import live_server
@@ -292,6 +294,31 @@ def test_runs_page_shows_counts_and_errors(site):
     runs.finish_run(app.engine, left, "interrupted", {}, ["interrupted: the process running it stopped before the end"])
     page = text_of(reader.get("/equipe/executions"))
     assert "collecte (quotidien)" in page and "interrompue" in page
+
+
+def test_a_source_silent_for_longer_than_its_rhythm_is_flagged_quiet_with_its_channels_state(site):
+    """Quiet is judged against the source's own rhythm, as `veille sources health` does: an item
+    every two days, then nothing for ten, is silence well before 30 days."""
+    base, _, app = site
+    actor_id = sources.upsert_actor(app.engine, name="Rythme régulier", type="association",
+                                    channels=[{"kind": "feed", "url": "https://rythme.example/feed/"}])
+    [source] = [s for s in sources.list_sources(app.engine) if s.id == actor_id]
+    channel = source.channels[0]
+    sources.record_channel_results(app.engine, [ChannelResult(channel.id, channel.url, "ok", new=10)])
+    now = datetime.now(timezone.utc)
+    items.ingest(app.engine, [
+        NewItem(channel_id=channel.id, actor_id=actor_id, url=f"https://rythme.example/{n}",
+                canonical_url=f"https://rythme.example/{n}", title=f"Compte rendu n° {n}", content_hash=f"rythme{n}",
+                published=now - timedelta(days=10 + 2 * n, hours=1))
+        for n in range(10)])
+    reader = Visitor(base)
+    reader.login(READER)
+    table = text_of(reader.get("/equipe/sources"))
+    row = table[table.index("Rythme régulier"):][:900]
+    assert "rien depuis 10 jours, d'habitude un article tous les 2 jours" in row
+    page = text_of(reader.get(f"/equipe/sources/{actor_id}"))
+    assert "d'habitude un tous les 2 jours : <strong>silencieuse</strong>" in page
+    assert "<th>État</th><th>Articles par semaine</th>" in page and '<td title="ok">OK</td>' in page
 
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from zoneinfo import ZoneInfo
@@ -34,6 +34,8 @@ ACTOR_TYPES = {
 }
 LANGUAGES = {"fr": "français", "en": "anglais", "de": "allemand", "es": "espagnol", "it": "italien"}
 CHANNEL_KINDS = {"feed": "flux", "listing": "page de liste", "sitemap": "plan du site", "page": "page suivie"}
+# store.sources.channel_state: "failing" once flagged (several failures in a row), "error" before.
+CHANNEL_STATES = {"ok": "OK", "error": "erreur", "failing": "en échec", "never": "jamais lu", "disabled": "désactivé"}
 # Run records say what ran and how it ended in slugs (veille/ops/jobs.py); staff read French.
 RUN_KINDS = {"crawl": "collecte", "classify": "classement", "retrain": "réentraînement", "newsletter": "lettre",
              "send": "envoi", "digest": "bilan quotidien", "scheduler": "planificateur"}
@@ -63,6 +65,15 @@ def french_number(value: int | float) -> str:
     return format_decimal(value, locale="fr_FR")
 
 
+def channel_state(channel) -> str:
+    """A channel's state in French, with its next attempt when it backs off after failures."""
+    name = CHANNEL_STATES.get(channel.state, channel.state)
+    until = channel.backoff_until
+    if until and until > datetime.now(timezone.utc):
+        name += f", prochain essai le {french_date(until, 'd MMM HH:mm')}"
+    return name
+
+
 def web_link(url: str | None) -> str:
     """A crawled address as a link target: http(s) only, never javascript: or data:."""
     return url if url and url.strip().lower().startswith(("http://", "https://")) else "#"
@@ -80,6 +91,7 @@ def templates() -> Jinja2Templates:
     env.filters["role"] = lambda role: ROLE_LABELS.get(role, role)
     env.filters["run_kind"] = run_kind
     env.filters["channel_kind"] = lambda kind: CHANNEL_KINDS.get(kind, kind)
+    env.filters["channel_state"] = channel_state
     env.filters["run_status"] = lambda status: RUN_STATUSES.get(status, status)
     env.filters["error_fr"] = error_fr  # the crawlers' English error lines
     env.filters["run_counts"] = run_counts

@@ -17,7 +17,7 @@ from store import sources as source_store
 from store.records import SourceView
 from web.archive import ACTOR_ID
 from web.auth import Staff, require
-from web.context import ACTOR_TYPES, Web
+from web.context import ACTOR_TYPES, Web, french_number
 from web.discovery import DiscoveryError, discover
 from web.forms import read_form
 
@@ -43,7 +43,10 @@ def health(source: SourceView, last_item: datetime | None, now: datetime) -> Sou
         return SourceHealth(source, "failing", last_item, failing[0].last_error, failing[0].consecutive_failures)
     elif not any(c.last_attempt for c in source.channels):
         state, problem = "never", None
-    elif last_item is None or now - last_item > QUIET_AFTER:
+    elif source.quiet and source.last_item:  # silent much longer than its own rhythm, as `veille sources health` says
+        state, problem = "quiet", (f"rien depuis {(now - source.last_item).days} jours, d'habitude un article tous "
+                                   f"les {french_number(source.usual_gap_days)} jours")
+    elif last_item is None or now - last_item > QUIET_AFTER:  # no rhythm known yet
         state, problem = "quiet", "aucun article depuis 30 jours"
     else:
         state, problem = "ok", None
