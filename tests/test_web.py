@@ -157,3 +157,12 @@ def test_unknown_and_odd_addresses_never_fail(site):
         assert "<html lang=\"fr\">" in response.text
     api = httpx.get(base + "/api/v1/items/999999")
     assert api.status_code == 404 and api.json() == {"detail": "Cet article n'existe pas ou n'est pas public."}
+
+
+def test_a_long_actor_name_in_the_bars_is_cut_at_a_word_with_its_whole_name_as_tooltip():
+    from web.charts import bars
+
+    name = "Conseil national de la participation citoyenne"
+    svg = str(bars([(name, 7, "/acteurs/1"), ("Boussole Civique", 6, None)], "Articles par acteur"))
+    assert ">Conseil national de la participation…</text>" in svg and f"<title>{name}</title>" in svg
+    assert ">Boussole Civique</text>" in svg

@@ -82,7 +82,7 @@ def bars(rows: list[tuple[str, int, str | None]], title: str, unit: str = "artic
         y = i * (bar_h + gap) + 4
         length = max(2, (width - left - 60) * count / top)
         text = (f'<text x="{left - 8}" y="{y + bar_h * 0.75}" font-size="12" text-anchor="end" '
-                f'fill="{ACCENT if href else INK}">{escape(label_[:38])}</text>')
+                f'fill="{ACCENT if href else INK}"><title>{escape(label_)}</title>{escape(_short(label_))}</text>')
         parts.append(f'<a href="{escape(href)}">{text}</a>' if href else text)
         parts.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{bar_h}" fill="{ACCENT}">'
                      f'<title>{escape(label_)} : {count} {unit}</title></rect>')
@@ -90,6 +90,14 @@ def bars(rows: list[tuple[str, int, str | None]], title: str, unit: str = "artic
                      f'fill="{MUTED}">{count}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _short(label_: str, room: int = 38) -> str:
+    """A label that fits left of the bars: cut at a word, with an ellipsis (the whole one is its tooltip)."""
+    if len(label_) <= room:
+        return label_
+    cut = label_[: room - 1].rsplit(" ", 1)[0] if " " in label_[: room - 1] else label_[: room - 1]
+    return cut.rstrip(" ,;:-–") + "…"
 
 
 def columns(values: list[tuple[str, int]], title: str) -> Markup:
