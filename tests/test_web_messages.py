@@ -358,6 +358,11 @@ def test_staff_pages_show_a_channel_error_and_run_errors_in_french(site):  # noq
 
     table = text_of(reader.get("/equipe/sources"))
     assert f"1 échec(s) : {french}" in table and f'title="{english}"' in table
+    assert '<span class="health error">erreur</span>' in table  # one failure: not yet flagged
+    for _ in range(2):
+        sources.record_channel_results(app.engine, [ChannelResult(channel.id, channel.url, "error", error=english)])
+    table = text_of(reader.get("/equipe/sources"))
+    assert f"3 échec(s) : {french}" in table and '<span class="health failing">en échec</span>' in table
 
     runs_page = text_of(reader.get("/equipe/executions"))
     assert (f"canal {channel.id} · {channel.url} : <code title=\"{crawl_error}\">"

@@ -22,7 +22,9 @@ from web.discovery import DiscoveryError, discover
 from web.forms import read_form
 
 QUIET_AFTER = timedelta(days=30)
-HEALTH = {"failing": "en échec", "quiet": "silencieuse", "ok": "OK", "paused": "en pause", "never": "jamais lue"}
+# failing: a channel flagged after several failures in a row (store.sources.channel_state); error: not yet.
+HEALTH = {"failing": "en échec", "error": "erreur", "quiet": "silencieuse", "ok": "OK", "paused": "en pause",
+          "never": "jamais lue"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,9 @@ def health(source: SourceView, last_item: datetime | None, now: datetime) -> Sou
     if not source.enabled:
         state, problem = "paused", None
     elif failing:  # its error as the crawl recorded it: the page says it in French (web/messages.py)
-        return SourceHealth(source, "failing", last_item, failing[0].last_error, failing[0].consecutive_failures)
+        worst = max(failing, key=lambda c: c.consecutive_failures)
+        state = "failing" if worst.state == "failing" else "error"
+        return SourceHealth(source, state, last_item, worst.last_error, worst.consecutive_failures)
     elif not any(c.last_attempt for c in source.channels):
         state, problem = "never", None
     elif source.quiet and source.last_item:  # silent much longer than its own rhythm, as `veille sources health` says
