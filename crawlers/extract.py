@@ -315,15 +315,15 @@ RELATED_AFTER_SHARE = 0.5
 def cut_related(body) -> None:
     """Remove a heading of related articles past the middle of the body, and all after it."""
     blocks = list(body)
-    total = sum(_chars(element) for element in blocks)
-    seen = 0
-    for position, element in enumerate(blocks):
+    sizes = [_chars(element) for element in blocks]
+    total, seen = sum(sizes), 0
+    for position, (element, size) in enumerate(zip(blocks, sizes)):
         if (element.tag in HEADINGS and seen >= RELATED_AFTER_SHARE * total
                 and RELATED_HEADING.match(" ".join("".join(element.itertext()).split()))):
             for rest in blocks[position:]:
                 body.remove(rest)
             return
-        seen += _chars(element)
+        seen += size
 
 
 def _is_prose(element) -> bool:
