@@ -46,7 +46,8 @@ from tests.test_web_staff import READER, site, text_of  # noqa: F401 - site is t
 from veille.demo.server import FixtureWeb, error_500
 from veille.ops import faults
 from web import messages
-from web.messages import error_fr, run_counts, run_error
+from web.context import run_counts
+from web.messages import error_fr, run_error
 
 URL = "https://a.example/feed"
 RETRAIN = {"mean": {"challenger": 0.815, "incumbent": 0.8}, "measured": ["relevance", "purpose"],

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from store import search
 from store.taxonomy import label
 from veille.app import App
-from web.messages import error_fr, run_counts, run_error
+from web.messages import error_fr, run_error
 
 HERE = Path(__file__).parent
 
@@ -41,6 +41,27 @@ RUN_KINDS = {"crawl": "collecte", "classify": "classement", "retrain": "réentra
              "send": "envoi", "digest": "bilan quotidien", "scheduler": "planificateur"}
 RUN_STATUSES = {"running": "en cours", "ok": "réussie", "partial": "partielle", "failed": "échouée",
                 "interrupted": "interrompue", "skipped": "sautée"}
+ISSUE_STATUSES = {"draft": "brouillon", "scheduled": "planifiée", "sending": "en cours d'envoi", "sent": "envoyée"}
+# The keys of runs' counts (crawlers/run.py CrawlReport, veille/pipeline.py,
+# newsletter/send.py SendReport, classifier/retrain.py RetrainReport, ops/alerts.py).
+COUNT_NAMES = {
+    "fetched": "téléchargés", "new": "nouveaux", "duplicates": "doublons", "errors": "erreurs",
+    "duration": "durée (s)", "requests": "requêtes", "bytes": "octets", "store_error": "erreur d'enregistrement",
+    "classified": "classés", "relevant": "pertinents", "model_version": "modèle",
+    "issue": "lettre", "items": "articles",
+    "sent": "envoyés", "failed": "en échec", "pending": "en attente", "skipped": "ignorés", "resent": "renvoyés",
+    "status": "état", "reason": "raison",
+    "promoted": "promu", "message": "message", "incumbent": "modèle en service", "challenger": "candidat",
+    "seed": "données de départ", "gold": "corrections", "created": "créé", "notes": "notes",
+    "mean_macro_f1": "macro-F1 moyen", "retagged": "articles réétiquetés", "total": "total",
+    "already_learnt": "déjà apprises", "skipped_rows": "lignes ignorées", "corrected": "corrigées",
+}
+# The values of a count named "status": a newsletter issue's (SendReport), a retrain's (RetrainReport).
+STATUS_VALUES = {
+    **ISSUE_STATUSES,
+    "promoted": "promu", "kept": "gardé", "cold-start": "démarrage à froid", "no-new-gold": "rien de nouveau",
+    "too-few-new-gold": "trop peu de corrections",
+}
 
 
 def run_kind(kind: str) -> str:
@@ -63,6 +84,33 @@ def french_date(value: date | datetime | None, style: str = "d MMMM y") -> str:
 
 def french_number(value: int | float) -> str:
     return format_decimal(value, locale="fr_FR")
+
+
+def run_counts(counts) -> str:
+    """A run's counts in one line: French names and numbers, a send's counts per issue in brackets."""
+    if not isinstance(counts, dict):
+        return _count_value(counts)
+    parts = []
+    for key, value in counts.items():
+        name = f"lettre {key}" if str(key).isdigit() else COUNT_NAMES.get(key, key)
+        if key == "status":
+            value = STATUS_VALUES.get(value, value)
+        elif key == "message":
+            value = error_fr(value)
+        parts.append(f"{name} {_count_value(value)}")
+    return " · ".join(parts)
+
+
+def _count_value(value) -> str:
+    if isinstance(value, dict):
+        return f"({run_counts(value)})"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, (int, float)):
+        return french_number(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(_count_value, value)) or "—"
+    return "—" if value is None else str(value)
 
 
 def channel_state(channel) -> str:
@@ -93,6 +141,7 @@ def templates() -> Jinja2Templates:
     env.filters["channel_kind"] = lambda kind: CHANNEL_KINDS.get(kind, kind)
     env.filters["channel_state"] = channel_state
     env.filters["run_status"] = lambda status: RUN_STATUSES.get(status, status)
+    env.filters["issue_status"] = lambda status: ISSUE_STATUSES.get(status, status)
     env.filters["error_fr"] = error_fr  # the crawlers' English error lines
     env.filters["run_counts"] = run_counts
     env.filters["run_error"] = run_error

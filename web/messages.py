@@ -1,4 +1,4 @@
-"""The crawlers' and the run recorder's error lines and counts, in French for the staff.
+"""The crawlers' and the run recorder's error lines, in French for the staff.
 
 The crawl stage records its errors in English, one line each, for the CLI
 and the logs (crawlers/failures.py, robots.py, feeds.py, sitemaps.py…); the
@@ -12,8 +12,6 @@ ever lost when a message changes at its source.
 from __future__ import annotations
 
 import re
-
-from babel.numbers import format_decimal
 
 # Groups under these names hold another recorded line, or the end of one
 # (a reason wrapped in a wider message): they are translated in turn.
@@ -199,54 +197,3 @@ def run_error(error) -> tuple[str, str]:
         return "", str(error)
     about = [f"{SUBJECTS.get(k, k)} {v}".strip() for k, v in error.items() if k != "error"]
     return " · ".join(about), str(error.get("error") or "")
-
-
-# The keys of runs' counts (crawlers/run.py CrawlReport, veille/pipeline.py,
-# newsletter/send.py SendReport, classifier/retrain.py RetrainReport, ops/alerts.py).
-COUNT_NAMES = {
-    "fetched": "téléchargés", "new": "nouveaux", "duplicates": "doublons", "errors": "erreurs",
-    "duration": "durée (s)", "requests": "requêtes", "bytes": "octets", "store_error": "erreur d'enregistrement",
-    "classified": "classés", "relevant": "pertinents", "model_version": "modèle",
-    "issue": "lettre", "items": "articles",
-    "sent": "envoyés", "failed": "en échec", "pending": "en attente", "skipped": "ignorés", "resent": "renvoyés",
-    "status": "état", "reason": "raison",
-    "promoted": "promu", "message": "message", "incumbent": "modèle en service", "challenger": "candidat",
-    "seed": "données de départ", "gold": "corrections", "created": "créé", "notes": "notes",
-    "mean_macro_f1": "macro-F1 moyen", "retagged": "articles réétiquetés", "total": "total",
-    "already_learnt": "déjà apprises", "skipped_rows": "lignes ignorées", "corrected": "corrigées",
-}
-
-
-# The values of a count named "status": a newsletter issue's (SendReport), a retrain's (RetrainReport).
-STATUS_VALUES = {
-    "draft": "brouillon", "scheduled": "planifiée", "sending": "en cours d'envoi", "sent": "envoyée",
-    "promoted": "promu", "kept": "gardé", "cold-start": "démarrage à froid", "no-new-gold": "rien de nouveau",
-    "too-few-new-gold": "trop peu de corrections",
-}
-
-
-def run_counts(counts) -> str:
-    """A run's counts in one line: French names and numbers, a send's counts per issue in brackets."""
-    if not isinstance(counts, dict):
-        return _count_value(counts)
-    parts = []
-    for key, value in counts.items():
-        name = f"lettre {key}" if str(key).isdigit() else COUNT_NAMES.get(key, key)
-        if key == "status":
-            value = STATUS_VALUES.get(value, value)
-        elif key == "message":
-            value = error_fr(value)
-        parts.append(f"{name} {_count_value(value)}")
-    return " · ".join(parts)
-
-
-def _count_value(value) -> str:
-    if isinstance(value, dict):
-        return f"({run_counts(value)})"
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, (int, float)):
-        return format_decimal(value, locale="fr_FR")
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(_count_value, value)) or "—"
-    return "—" if value is None else str(value)
