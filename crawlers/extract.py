@@ -96,6 +96,7 @@ def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = 
     if tree is None:
         return Extracted(title="", text="", html="", warnings=("not an HTML page",))
     page = read_metadata(tree, url)  # before the hidden elements are dropped from the tree
+    base = _base_url(tree, url)
     body, warnings = _article_body(tree, url, fast)
     title = plain_text(page["og:title"] or page["title"] or "")
     text, main_html = "", ""
@@ -104,6 +105,7 @@ def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = 
         title = _take_title_heading(body, title, plain_text(page["title"] or ""))
         trim_furniture(body)
         cut_related(body)
+        _absolute_links(body, base)
         main_html = _inner_html(body)
         text = _element_text(body)
     if not text:
@@ -178,6 +180,7 @@ def _article_body(tree, url: str | None, fast: bool | None):
     """The fast extraction, and the full cascade when it missed much of the page (module docstring)."""
     drop_hidden(tree)
     paragraphs = _paragraph_chars(tree) if fast is None else 0
+    drop_inert(tree)
     body, warnings = _main_content(tree, url, fast=fast is not False)
     if fast is None and _chars(body) < RESCUE_SHARE * paragraphs:
         body, warnings = _main_content(tree, url, fast=False)  # trafilatura left the tree as it was
@@ -194,7 +197,7 @@ def _longer_by_justext(tree, url: str | None, body, chars: int):
     words instead of choosing one container, so the first <article> of a page
     (often a teaser) does not stop it."""
     try:
-        candidate, text = justext_rescue(deepcopy(tree), Extractor(url=url))
+        candidate, text = justext_rescue(deepcopy(tree), Extractor())  # no url: see _main_content
     except Exception:  # an extractor's failure leaves what the cascade found
         return body
     return candidate if len(text) > JUSTEXT_RATIO * chars else body
@@ -207,17 +210,37 @@ def _main_content(tree, url: str | None, fast: bool):
         # an article is about); images do not: the lead image is kept apart, and
         # the others cost a tenth of the extraction time and carry tracking pixels.
         # output_format="xml": the body tree only, without the text rendering of "python".
+        # No url: trafilatura would resolve every link of the page, a tenth of
+        # its time, against the site's root rather than the page; the few links
+        # of the article are resolved afterwards (_absolute_links).
         # favor_recall: trafilatura's balanced mode drops tables and lists of short
         # items that are the article, and in the full cascade prefers readability's
         # whole-page dumps (video players, link lists); the furniture recall mode lets
         # through is cut by trim_furniture (bench: readability P .970→.978, R .929→.926).
         doc = trafilatura.bare_extraction(
-            tree, url=url, fast=fast, with_metadata=False, output_format="xml", favor_recall=True,
+            tree, fast=fast, with_metadata=False, output_format="xml", favor_recall=True,
             include_formatting=True, include_links=True, include_images=False, include_comments=False,
         )
     except Exception as exc:  # a page that trips the extractor still has its metadata
         return None, [f"extraction failed: {type(exc).__name__}: {exc}"[:200]]
     return getattr(doc, "body", None), []
+
+
+def _base_url(tree, url: str | None) -> str | None:
+    """What the page's relative links are relative to: its <base href>, else its URL."""
+    base = tree.find(".//base[@href]")
+    return (resolve_link(url, base.get("href")) if url and base is not None else None) or url
+
+
+def _absolute_links(body, base: str | None) -> None:
+    """Links of the article resolved as a browser would (mailto: and the like are left to the sanitizer)."""
+    if not base:
+        return
+    for link in body.iter("a"):
+        href = link.get("href")
+        absolute = resolve_link(base, href) if href else None
+        if absolute:
+            link.set("href", absolute)
 
 
 def _chars(body) -> int:
@@ -241,6 +264,21 @@ def drop_hidden(tree) -> None:
         if element.tag in _SKELETON or element.getparent() is None:
             continue
         if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
+            element.drop_tree()
+
+
+# Elements that never hold article text and that trafilatura drops from the
+# page anyway, but only after its first pruning passes, whose XPath queries
+# visit every element: removed first, they cost nothing (an icon's <svg> is
+# dozens of elements). JSON-LD scripts stay: trafilatura's baseline reads
+# the articleBody they may carry.
+_INERT = etree.XPath("descendant::svg | descendant::style | descendant::template | descendant::select"
+                     " | descendant::script[not(@type='application/ld+json')]")
+
+
+def drop_inert(tree) -> None:
+    for element in _INERT(tree):
+        if element.getparent() is not None:
             element.drop_tree()
 
 

@@ -189,3 +189,39 @@ def test_related_articles_after_the_article_are_cut_a_heading_early_in_it_is_not
     # and a section of the article that starts with the same word is not a list of links
     own = extract_page(html.replace("<h2>À lire aussi</h2>", "<h2>Related work</h2>"), "http://journal.example/b")
     assert "Related work" in own.text and TEASERS[4] in own.text
+
+
+def test_links_in_the_article_lead_where_a_browser_would_take_them():
+    """A relative link is resolved against the article's own address: a report
+    linked as "rapport.pdf" from /actualites/2026/budget/ is not at the site's root."""
+    links = ("<p>Le rapport complet est en ligne : <a href='rapport.pdf'>le rapport</a>, avec "
+             "<a href='/donnees/budget.csv'>les données</a>, la <a href='#methode'>méthode</a> et "
+             "<a href='mailto:contact@ville.example'>un contact</a>.</p>")
+    html = ("<html lang='fr'><head><title>Budget participatif</title></head><body><main><article>"
+            f"<h1>Budget participatif</h1>{''.join(f'<p>{t}</p>' for t in TEASERS[:3])}{links}</article></main>"
+            "</body></html>")
+    page = extract_page(html, "https://ville.example/actualites/2026/budget/")
+    assert 'href="https://ville.example/actualites/2026/budget/rapport.pdf"' in page.html
+    assert 'href="https://ville.example/donnees/budget.csv"' in page.html
+    assert 'href="https://ville.example/actualites/2026/budget/#methode"' in page.html
+    assert 'href="mailto:contact@ville.example"' in page.html  # not an http link: left for the sanitizer
+    based = extract_page(html.replace("<head>", "<head><base href='/archives/'>"), "https://ville.example/a/b")
+    assert 'href="https://ville.example/archives/rapport.pdf"' in based.html
+
+
+def test_scripts_and_icons_are_not_text_but_a_json_ld_article_body_still_counts():
+    icon = "<svg viewBox='0 0 10 10'><g><path d='M0 0h10v10H0z'/><text>Icône</text></g></svg>"
+    html = ("<html lang='fr'><head><title>Budget participatif</title>"
+            "<style>p { color: red }</style></head><body><main><article><h1>Budget participatif</h1>"
+            f"<p>{icon}{TEASERS[0]}</p><script>var x = 'Ne pas lire';</script><p>{TEASERS[1]}</p>"
+            "<select><option>Choisir un quartier</option></select></article></main></body></html>")
+    page = extract_page(html, "https://ville.example/budget")
+    assert TEASERS[0] in page.text and TEASERS[1] in page.text
+    for inert in ("Icône", "Ne pas lire", "color: red", "Choisir un quartier"):
+        assert inert not in page.text and inert not in page.html
+    # A page whose article exists only as JSON-LD (the page is built by scripts) keeps it.
+    body = " ".join(TEASERS[:3])
+    scripted = ("<html lang='fr'><head><title>Budget participatif</title><script type='application/ld+json'>"
+                + json.dumps({"@type": "NewsArticle", "headline": "Budget participatif", "articleBody": body})
+                + "</script><script src='/app.js'></script></head><body><div id='app'></div></body></html>")
+    assert TEASERS[1] in extract_page(scripted, "https://ville.example/budget").text
