@@ -95,6 +95,7 @@ def extract_page(html: str | bytes, url: str | None = None, fast: bool | None = 
     tree = parse_html(html) if html else None
     if tree is None:
         return Extracted(title="", text="", html="", warnings=("not an HTML page",))
+    drop_inert(tree)
     page = read_metadata(tree, url)  # before the hidden elements are dropped from the tree
     base = _base_url(tree, url)
     body, warnings = _article_body(tree, url, fast)
@@ -180,7 +181,6 @@ def _article_body(tree, url: str | None, fast: bool | None):
     """The fast extraction, and the full cascade when it missed much of the page (module docstring)."""
     drop_hidden(tree)
     paragraphs = _paragraph_chars(tree) if fast is None else 0
-    drop_inert(tree)
     body, warnings = _main_content(tree, url, fast=fast is not False)
     if fast is None and _chars(body) < RESCUE_SHARE * paragraphs:
         body, warnings = _main_content(tree, url, fast=False)  # trafilatura left the tree as it was
@@ -270,10 +270,13 @@ def drop_hidden(tree) -> None:
 # Elements that never hold article text and that trafilatura drops from the
 # page anyway, but only after its first pruning passes, whose XPath queries
 # visit every element: removed first, they cost nothing (an icon's <svg> is
-# dozens of elements). JSON-LD scripts stay: trafilatura's baseline reads
-# the articleBody they may carry.
+# dozens of elements). Removed before the metadata too: htmldate's search of
+# undated pages runs its regular expressions over the whole markup, and a
+# script's dates are its code's ("Updated 2015.02.04"), not the article's.
+# JSON scripts stay: JSON-LD's dates, and the articleBody that trafilatura's
+# baseline reads from it.
 _INERT = etree.XPath("descendant::svg | descendant::style | descendant::template | descendant::select"
-                     " | descendant::script[not(@type='application/ld+json')]")
+                     " | descendant::script[not(contains(@type, 'json'))]")
 
 
 def drop_inert(tree) -> None:
