@@ -444,13 +444,6 @@ def actor(engine: Engine, actor_id: int, statuses: tuple[str, ...] = PUBLIC) -> 
                          aware(_as_datetime(first)), aware(_as_datetime(last)))
 
 
-def last_items_by_actor(engine: Engine) -> dict[int, datetime]:
-    """When each actor last had an item collected (for the sources' health: quiet or not)."""
-    stmt = select(Item.actor_id, func.max(Item.collected)).group_by(Item.actor_id)
-    with transaction(engine) as session:
-        return {a: aware(_as_datetime(d)) for a, d in session.execute(stmt)}
-
-
 def _as_datetime(value) -> datetime | None:
     # Aggregates over a DateTime column come back as text from SQLite.
     if isinstance(value, str):

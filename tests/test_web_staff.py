@@ -19,6 +19,7 @@ from veille.app import App
 from veille.demo.server import FixtureWeb, error_500
 from veille.settings import load_settings
 from web.app import create_app
+from web.context import french_date
 
 EDITOR, READER, ADMIN = ACCOUNTS["editor"], ACCOUNTS["reader"], ACCOUNTS["admin"]
 
@@ -316,6 +317,9 @@ def test_a_source_silent_for_longer_than_its_rhythm_is_flagged_quiet_with_its_ch
     table = text_of(reader.get("/equipe/sources"))
     row = table[table.index("Rythme régulier"):][:900]
     assert "rien depuis 10 jours, d'habitude un article tous les 2 jours" in row
+    # its newest article is dated as the rhythm dates it: published ten days ago, not collected today
+    assert french_date(now - timedelta(days=10, hours=1), "d MMM y") in row
+    assert french_date(now, "d MMM y") not in row
     page = text_of(reader.get(f"/equipe/sources/{actor_id}"))
     assert "d'habitude un tous les 2 jours : <strong>silencieuse</strong>" in page
     assert "<th>État</th><th>Articles par semaine</th>" in page and '<td title="ok">OK</td>' in page

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from store import search
 from store import sources as source_store
 from store.records import SourceView
 from web.archive import ACTOR_ID
@@ -36,8 +35,12 @@ class SourceHealth:
     failures: int = 0
 
 
-def health(source: SourceView, last_item: datetime | None, now: datetime) -> SourceHealth:
-    """Failing beats quiet beats OK: the table is read to find what needs a hand."""
+def health(source: SourceView, now: datetime) -> SourceHealth:
+    """Failing beats quiet beats OK: the table is read to find what needs a hand.
+
+    The newest item is dated as the rhythm dates it (published, else collected),
+    so that the table's date and its "rien depuis N jours" agree."""
+    last_item = source.last_item
     failing = [c for c in source.channels if c.enabled and c.consecutive_failures > 0]
     if not source.enabled:
         state, problem = "paused", None
@@ -79,8 +82,7 @@ def routes(web: Web) -> APIRouter:
     @router.get("/equipe/sources")
     def table(request: Request, staff: Staff = Depends(reader)):
         now = datetime.now(timezone.utc)
-        last = search.last_items_by_actor(web.engine)
-        rows = [health(s, last.get(s.id), now) for s in source_store.list_sources(web.engine)]
+        rows = [health(s, now) for s in source_store.list_sources(web.engine, now)]
         order = list(HEALTH)
         rows.sort(key=lambda r: (order.index(r.health), r.source.name.lower()))
         counts = {key: sum(r.health == key for r in rows) for key in HEALTH}
