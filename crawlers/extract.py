@@ -34,7 +34,6 @@ from datetime import datetime
 import lxml.html
 import py3langid
 import trafilatura
-from htmldate.extractors import external_date_parser
 from lxml import etree
 from trafilatura.external import justext_rescue
 from trafilatura.htmlprocessing import convert_to_html
@@ -457,21 +456,3 @@ def _element_text(root) -> str:
             element.text = "\n\n" + (element.text or "")
             element.tail = "\n\n" + (element.tail or "")
     return clean_text("".join(root.itertext()))
-
-
-# A page with too little text for the fast extraction, so that the full
-# cascade (readability, jusText and its stoplists) runs.
-_WARM_UP_PAGE = b"""<html><head><title>Warm-up</title></head><body><nav><a href="/">Home</a></nav>
-<div class="post"><p>A sentence long enough to look like a paragraph of an article.</p></div></body></html>"""
-
-
-def warm_up() -> None:
-    """Pay the libraries' first-use costs (about a second of CPU) now.
-
-    Called before a pool of worker processes is forked (`veille extract`): the
-    workers inherit the loaded state instead of each paying it on its first
-    pages. dateparser loads its locales on first use, from htmldate's search of
-    the pages that state no date in their markup.
-    """
-    extract_page(_WARM_UP_PAGE, None, fast=False)
-    external_date_parser("3 mars 2021", "%Y-%m-%d")

@@ -128,14 +128,6 @@ def test_a_long_list_after_the_last_sentence_is_kept_a_short_coda_is_not():
     assert "classées par département" in text and "Nos partenaires" not in text
 
 
-def test_warm_up_runs_offline_and_leaves_extraction_unchanged():
-    from crawlers.extract import warm_up
-
-    before = extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a")
-    warm_up()
-    assert extract_page(demo_page(*ASSO_ARTICLE), "http://asso.example/a") == before
-
-
 HEADLINES = [
     "Budget participatif : le règlement adopté", "Une convention citoyenne sur la mobilité",
     "Le conseil des jeunes rend son avis", "Consultation sur le plan local d'urbanisme",
