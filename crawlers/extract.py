@@ -33,6 +33,7 @@ from datetime import datetime
 
 import lxml.html
 import py3langid
+import pycld2
 import trafilatura
 from lxml import etree
 from trafilatura.external import justext_rescue
@@ -427,11 +428,36 @@ def language_code(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# CLD2's codes that are not ISO 639-1 ("zh-Hant" is "zh" too).
+_CLD2_CODES = {"iw": "he", "jw": "jv", "zh-Hant": "zh", "sr-ME": "sr"}
+
+
 def guess_language(text: str) -> str | None:
+    """The language of a text (ISO 639-1), or None when it is too short to tell.
+
+    CLD2 answers first: it is compiled in (nothing to load) and eight times
+    faster. What it is not sure of (titles, a French summary full of English
+    names) goes to py3langid, whose model takes 0.5 s to load: on the
+    labelled items and the bench's pages the two together are as accurate as
+    py3langid alone, which then loads for 0-4 % of texts (bench/bench_language.py).
+    """
     if len(text) < MIN_TEXT_FOR_LANGUAGE_GUESS:
         return None
-    language, _score = py3langid.classify(text[:5000])
-    return language
+    sample = text[:5000]
+    try:
+        reliable, _bytes, found = pycld2.detect(sample)
+    except (pycld2.error, UnicodeEncodeError):  # a lone surrogate, a character CLD2 refuses
+        reliable, found = False, ()
+    if reliable:
+        code = _CLD2_CODES.get(found[0][1], found[0][1])
+        if len(code) == 2:  # not "un" (unknown), nor a script ("xx-Latn") or a rare language's 3 letters
+            return code
+    return py3langid.classify(sample)[0]
+
+
+def load_language_model() -> None:
+    """Load py3langid's model now (0.5 s) rather than at its first text: before forking (crawlers/preload.py)."""
+    py3langid.classify("chargement du modèle")
 
 
 def html_to_text(html: str) -> str:

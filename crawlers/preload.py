@@ -28,7 +28,7 @@ import crawlers.crawl_process  # noqa: F401 - the crawl's own modules, Scrapy an
 import crawlers.pipelines  # noqa: F401 - loaded by name by Scrapy, like its own components
 from crawlers import jobs
 from crawlers.crawl_process import UNUSED_EXTENSIONS
-from crawlers.extract import guess_language
+from crawlers.extract import load_language_model
 from crawlers.run import MAIN_SCRIPT_ENV
 from store.records import ChannelSpec
 
@@ -73,8 +73,8 @@ def warm_up() -> None:
         jobs.item_from_article(channel, SAMPLE_URL, SAMPLE_URL, SAMPLE_PAGE, None, ())
         # py3langid's model (68 MB, 0.6 s of CPU to decompress): loaded here, the
         # crawls share it, instead of each worker of each crawl loading its own
-        # at the first page that states no language.
-        guess_language(_SENTENCE * 2)
+        # at the first text CLD2 is unsure of (crawlers.extract.guess_language).
+        load_language_model()
     except Exception:  # noqa: BLE001 - a warm-up that fails costs only the time it would have saved
         pass
 
