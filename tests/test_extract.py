@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.extract import Extracted, extract_page, html_to_text, language_code
+from crawlers.extract import Extracted, extract_page, guess_language, html_to_text, language_code
 
 SITES = Path(__file__).resolve().parents[1] / "veille" / "demo" / "sites"
 ASSO_ARTICLE = ("asso", "2026", "11", "19", "rapport-2026-engagement-citoyen-local-300-temoignages", "index.html")
@@ -74,6 +74,22 @@ def test_empty_or_broken_input_gives_warnings_not_exceptions():
 def test_html_to_text_separates_blocks():
     text = html_to_text("<p>Un <b>deux</b></p><ul><li>trois</li><li>quatre</li></ul>cinq<br>six<script>x()</script>")
     assert text == "Un deux\n\ntrois\n\nquatre\n\ncinq\nsix"
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Le conseil municipal a adopté mardi soir le règlement du premier budget participatif de la ville.", "fr"),
+    ("The city council adopted the rules of its first participatory budget on Tuesday evening.", "en"),
+    ("Die Stadt startet eine Online-Konsultation zur Neugestaltung des Marktplatzes.", "de"),
+    ("市議會週二晚間通過了該市首個參與式預算的規則，居民可以在一月六日至二月二十八日之間提交他們的計劃，然後在春季投票。", "zh"),  # traditional script: not "zh-Hant"
+    ("Intrapreneur de Startup d'État, les conditions du succès", "fr"),  # CLD2 unsure: py3langid answers
+    ("Trop court", None),
+])
+def test_language_of_a_text_that_does_not_state_it(text, language):
+    assert guess_language(text) == language
+
+
+def test_a_text_that_is_not_valid_unicode_still_gets_a_language():
+    assert guess_language("Le budget participatif \udc80 est ouvert à tous les habitants de la commune.") == "fr"
 
 
 @pytest.mark.parametrize("tag, code", [("fr-FR", "fr"), ("fr_FR", "fr"), ("FR", "fr"), ("", None), ("français", None)])
@@ -217,3 +233,17 @@ def test_scripts_and_icons_are_not_text_but_a_json_ld_article_body_still_counts(
                 + json.dumps({"@type": "NewsArticle", "headline": "Budget participatif", "articleBody": body})
                 + "</script><script src='/app.js'></script></head><body><div id='app'></div></body></html>")
     assert TEASERS[1] in extract_page(scripted, "https://ville.example/budget").text
+
+
+def test_a_date_only_written_out_in_the_text_is_read_by_veilles_date_parser():
+    """htmldate hands such strings to dateparser; veille's parser reads the registry's
+    languages only (crawlers.metadata.DATE_LANGUAGES), not dateparser's 200 locales."""
+    from crawlers import metadata
+
+    calls_before = sum(metadata._date_parser.cache_info()[:2])
+    html = ("<html><head><title>Presupuestos participativos</title></head><body><article>"
+            "<h1>Presupuestos participativos</h1><p class='fecha'>3 de marzo de 2021</p>"
+            f"{''.join(f'<p>{t}</p>' for t in TEASERS[:3])}</article></body></html>")
+    page = extract_page(html, "https://ciudad.example/presupuestos")
+    assert page.published == datetime(2021, 3, 3, tzinfo=timezone.utc)
+    assert sum(metadata._date_parser.cache_info()[:2]) > calls_before  # htmldate asked veille's parser
