@@ -152,16 +152,21 @@ def parse_html(html: str | bytes):
     if _has_invalid_xml_chars(raw):
         text = INVALID_XML_CHARS.sub("", text)
         raw = text.encode("utf-8", "surrogatepass")
-    try:
-        tree = lxml.html.fromstring(raw, parser=_PARSER)
-    except (etree.LxmlError, ValueError):
-        tree = None
-    if tree is None or len(tree) < 1:
-        try:
-            tree = lxml.html.fromstring(text, parser=_PARSER)
-        except (etree.LxmlError, ValueError):  # ValueError: a str that declares its encoding
-            return None
+    tree = _fromstring(raw)
+    if tree is None or len(tree) < 1:  # the str, as trafilatura would; unless it gives even less
+        fallback = _fromstring(text)
+        if fallback is not None and (tree is None or len(fallback) >= 1):
+            tree = fallback
+    if tree is None:
+        return None
     return None if is_dubious_html(beginning) and len(tree) < 2 else tree
+
+
+def _fromstring(document: str | bytes):
+    try:
+        return lxml.html.fromstring(document, parser=_PARSER)
+    except (etree.LxmlError, ValueError):  # ValueError: a str that declares its encoding
+        return None
 
 
 def _has_invalid_xml_chars(raw: bytes) -> bool:
