@@ -284,7 +284,7 @@ def drop_hidden(tree) -> None:
 # script's dates are its code's ("Updated 2015.02.04"), not the article's.
 # JSON scripts stay: JSON-LD's dates, and the articleBody that trafilatura's
 # baseline reads from it.
-_INERT = etree.XPath("descendant::svg | descendant::style | descendant::template | descendant::select"
+_INERT = etree.XPath("descendant::svg | descendant::style | descendant::select"
                      " | descendant::script[not(contains(@type, 'json'))]")
 
 
