@@ -30,7 +30,6 @@ HEALTH = {"failing": "en échec", "error": "erreur", "quiet": "silencieuse", "ok
 class SourceHealth:
     source: SourceView
     health: str  # a key of HEALTH
-    last_item: datetime | None
     problem: str | None  # in French; a failing source's is its channel's error, kept as recorded
     failures: int = 0
 
@@ -38,26 +37,25 @@ class SourceHealth:
 def health(source: SourceView, now: datetime) -> SourceHealth:
     """Failing beats quiet beats OK: the table is read to find what needs a hand.
 
-    The newest item is dated as the rhythm dates it (published, else collected),
-    so that the table's date and its "rien depuis N jours" agree."""
-    last_item = source.last_item
+    The table shows `source.last_item`, dated as the rhythm dates it (published,
+    else collected), so that its date and its "rien depuis N jours" agree."""
     failing = [c for c in source.channels if c.enabled and c.consecutive_failures > 0]
     if not source.enabled:
         state, problem = "paused", None
     elif failing:  # its error as the crawl recorded it: the page says it in French (web/messages.py)
         worst = max(failing, key=lambda c: c.consecutive_failures)
         state = "failing" if worst.state == "failing" else "error"
-        return SourceHealth(source, state, last_item, worst.last_error, worst.consecutive_failures)
+        return SourceHealth(source, state, worst.last_error, worst.consecutive_failures)
     elif not any(c.last_attempt for c in source.channels):
         state, problem = "never", None
     elif source.quiet and source.last_item:  # silent much longer than its own rhythm, as `veille sources health` says
         state, problem = "quiet", (f"rien depuis {(now - source.last_item).days} jours, d'habitude un article tous "
                                    f"les {french_number(source.usual_gap_days)} jours")
-    elif last_item is None or now - last_item > QUIET_AFTER:  # no rhythm known yet
+    elif source.last_item is None or now - source.last_item > QUIET_AFTER:  # no rhythm known yet
         state, problem = "quiet", "aucun article depuis 30 jours"
     else:
         state, problem = "ok", None
-    return SourceHealth(source, state, last_item, problem)
+    return SourceHealth(source, state, problem)
 
 
 def _source(web: Web, actor_id: int) -> SourceView:
