@@ -60,6 +60,7 @@ from lxml import html as lxml_html
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.extract import extract_page  # noqa: E402
+from crawlers.trafilatura_xpaths import original_queries  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 _TOKEN = re.compile(r"\w+")
@@ -235,18 +236,24 @@ def _mean(values: list[bool]) -> float | None:
 # timed in the same run, in alternation, and the ratios are what to read.
 
 
+# trafilatura's rows run with its own queries: importing crawlers.extract
+# replaced them with veille's cheaper ones (crawlers/trafilatura_xpaths.py).
+
+
 def trafilatura_fast_text(html: bytes, url: str | None) -> str:
     """trafilatura's fast mode without metadata: the floor veille builds on."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False)
+    with original_queries():
+        document = trafilatura.bare_extraction(html, url=url, fast=True, include_comments=False)
     return document.text if document is not None else ""
 
 
 def trafilatura_default_text(html: bytes, url: str | None) -> str:
     import trafilatura
 
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    with original_queries():
+        document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
     return document.text if document is not None else ""
 
 
@@ -310,7 +317,17 @@ def load_compare(path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
-    SPEED_EXTRACTORS["compare"] = lambda html, url: module.extract_page(html, url).text
+    if "trafilatura_xpaths" in path.read_text(encoding="utf-8"):
+        SPEED_EXTRACTORS["compare"] = lambda html, url: module.extract_page(html, url).text
+    else:  # a copy from before veille tuned trafilatura's queries runs with trafilatura's own
+        SPEED_EXTRACTORS["compare"] = _with_original_queries(module.extract_page)
+
+
+def _with_original_queries(extract):
+    def text(html, url):
+        with original_queries():
+            return extract(html, url).text
+    return text
 
 
 def speed(pages: list[Page], repeat: int) -> dict:

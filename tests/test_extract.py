@@ -247,3 +247,28 @@ def test_a_date_only_written_out_in_the_text_is_read_by_veilles_date_parser():
     page = extract_page(html, "https://ciudad.example/presupuestos")
     assert page.published == datetime(2021, 3, 3, tzinfo=timezone.utc)
     assert sum(metadata._date_parser.cache_info()[:2]) > calls_before  # htmldate asked veille's parser
+
+
+def test_trafilatura_queries_are_rewritten_only_where_the_answer_cannot_change():
+    from crawlers import trafilatura_xpaths as tx
+
+    assert tx.tune() >= 20  # trafilatura's query lists were found (a release that renames them fails here)
+    guarded = tx.guard_regex_tests("descendant::*[re:test(@class, 'sidebar|menu') or @id='x']")
+    assert guarded == "descendant::*[(boolean(@class) and re:test(@class, 'sidebar|menu')) or @id='x']"
+    # A pattern that matches an empty string is true for an element without the attribute: left alone.
+    for source in (".//*[re:test(@class, '^$|nav')]", ".//*[re:test(@id, 'x?', 'i')]"):
+        assert tx.guard_regex_tests(source) == source
+    assert tx.descendant_steps(".//*[@id='a']") == "descendant::*[@id='a']"
+    assert tx.descendant_steps("(.//*[@id='a'])[1]") == "(.//*[@id='a'])[1]"  # positional: left alone
+
+    page = ("<html><body><div class='sidebar'><p>menu</p></div><div><p>Article text.</p></div>"
+            "<div id='comments'><p>A comment</p></div><span style='display:none'>hidden</span>"
+            "<section class='newsletter-signup'><p>Sign up</p></section><div class=''>x</div></body></html>")
+    from crawlers.extract import parse_html
+
+    tree, selected = parse_html(page), 0
+    for original, replacement in tx.REPLACED:
+        found = original(tree)
+        assert replacement(tree) == found, original.path
+        selected += len(found)
+    assert selected >= 3  # the sidebar, the comments, the hidden span, the newsletter box

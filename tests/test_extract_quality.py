@@ -13,6 +13,7 @@ import re
 import statistics
 import tarfile
 from collections import Counter
+from copy import deepcopy
 from datetime import date
 
 import lxml.html
@@ -126,3 +127,26 @@ def test_our_parser_builds_the_tree_trafilatura_would():
         assert (ours is None) == (theirs is None)
         if ours is not None:
             assert etree.tostring(ours) == etree.tostring(theirs)
+
+
+def test_trafilatura_queries_and_their_cheaper_replacements_select_the_same_elements():
+    """crawlers.trafilatura_xpaths rewrites trafilatura's queries; on every readability page,
+    raw and as trafilatura cleans it, each replacement selects what the original selects."""
+    from trafilatura.htmlprocessing import tree_cleaning
+    from trafilatura.settings import Extractor
+
+    from crawlers.extract import drop_inert, parse_html
+    from crawlers.trafilatura_xpaths import REPLACED
+
+    with tarfile.open(shared_path("readability-testpages", "all_test_pages.tar.gz")) as tar:
+        pages = [tar.extractfile(m).read() for m in tar.getmembers() if m.name.endswith("/source.html")]
+    selected = 0
+    for page in pages:
+        raw = parse_html(page)
+        drop_inert(raw)
+        for tree in (raw, tree_cleaning(deepcopy(raw), Extractor())):
+            for original, replacement in REPLACED:
+                found = original(tree)
+                assert replacement(tree) == found, original.path
+                selected += len(found)
+    assert selected > 1000  # the queries do select elements on these pages
