@@ -111,3 +111,15 @@ def test_a_job_that_cannot_cross_to_a_worker_fails_alone():
     answers = run(Workers(1), (where, 1), (len, [lambda: None]), (where, 2))
     assert isinstance(answers[1], Exception)
     assert [answers[0][0], answers[2][0]] == [1, 2]
+
+
+def test_the_forkserver_loads_what_every_crawl_would_otherwise_load_again():
+    """crawlers.preload runs in the forkserver: the crawls forked from it start with the
+    language model and the date parser's patterns ready, not each worker loading its own."""
+    import subprocess
+    import sys
+
+    probe = ("import crawlers.preload, crawlers.metadata as m, py3langid.langid as l;"
+             "print(l.IDENTIFIER is not None, m._date_parser.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["True", "1"]
