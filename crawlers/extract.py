@@ -39,7 +39,9 @@ from lxml import etree
 from trafilatura.external import justext_rescue
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import Extractor
-from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, is_dubious_html
+from trafilatura.utils import (
+    DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS, decode_file, handle_compressed_file, is_dubious_html,
+)
 
 from crawlers.metadata import read_metadata
 from crawlers.normalize import resolve_link
@@ -146,12 +148,14 @@ def parse_html(html: str | bytes):
     Besides _PARSER, its regex pass over the whole page for the characters XML
     refuses (a fifth of the parse) runs only on the pages that hold some. lxml
     is given UTF-8 bytes, which it reads faster than a str and which the test
-    for those characters needs anyway.
+    for those characters needs anyway: the page's own bytes when they are
+    UTF-8, not decoded and encoded again.
     """
-    text = decode_file(html)
+    text, raw = _decoded(html)
     beginning = text[:50].lower()
-    text = _repair_start(text, beginning)
-    raw = text.encode("utf-8", "surrogatepass")
+    repaired = _repair_start(text, beginning)
+    if raw is None or repaired is not text:
+        text, raw = repaired, repaired.encode("utf-8", "surrogatepass")
     if _has_invalid_xml_chars(raw):
         text = INVALID_XML_CHARS.sub("", text)
         raw = text.encode("utf-8", "surrogatepass")
@@ -163,6 +167,17 @@ def parse_html(html: str | bytes):
     if tree is None:
         return None
     return None if is_dubious_html(beginning) and len(tree) < 2 else tree
+
+
+def _decoded(html: str | bytes) -> tuple[str, bytes | None]:
+    """decode_file's text, and the UTF-8 bytes it was decoded from when it was (most pages): lxml reads those."""
+    if isinstance(html, bytes):
+        content = handle_compressed_file(html)
+        try:
+            return content.decode("utf-8"), content
+        except UnicodeDecodeError:
+            pass
+    return decode_file(html), None
 
 
 def _fromstring(document: str | bytes):
@@ -182,7 +197,8 @@ def _repair_start(text: str, beginning: str) -> str:
     (libxml2 bug), a self-closing <html/>."""
     if "doctype" in beginning:
         first_line, _, rest = text.partition("\n")
-        text = DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
+        if DOCTYPE_TAG.match(first_line):  # the text is left as it is otherwise (see parse_html)
+            text = DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
     for line in text[:4096].splitlines()[:4]:
         if "<html" in line and line.endswith("/>"):
             return FAULTY_HTML.sub(r"\1>", text, count=1)
