@@ -179,8 +179,17 @@ def _published(tree, meta: dict, ld: dict, url: str | None) -> datetime | None:
         except Exception:  # htmldate on a hostile page: no date is a fine answer
             return None
         if found:
-            return parse_date(found)
+            published = parse_date(found)
+            return None if extensive and _year_only(published) else published
     return None
+
+
+def _year_only(published: datetime | None) -> bool:
+    """htmldate's last resorts, a copyright notice or a lone year, give 1 January at midnight:
+    a year, not a day. Taken as the publication date, it would file this year's article
+    in January and make its actor look silent since; the collection date is nearer."""
+    return published is not None and (published.month, published.day, published.hour, published.minute,
+                                      published.second) == (1, 1, 0, 0, 0)
 
 
 def _date_candidates(tree, meta: dict, ld: dict):

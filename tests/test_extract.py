@@ -272,3 +272,17 @@ def test_trafilatura_queries_are_rewritten_only_where_the_answer_cannot_change()
         assert replacement(tree) == found, original.path
         selected += len(found)
     assert selected >= 3  # the sidebar, the comments, the hidden span, the newsletter box
+
+
+def test_a_copyright_year_is_not_a_publication_date():
+    """htmldate's last resort reads "© Participedia 2013" as 1 January 2013 (112 of the
+    843 Participedia pages): a year, not a day. Such a page gets no date (the item keeps
+    its collection date); a 1 January the page declares stays."""
+    body = "".join(f"<p>{t}</p>" for t in TEASERS[:3])
+    footer = "<footer><p>© Association Exemple 2019</p></footer>"
+    undated = f"<html><head><title>Budget</title></head><body><article>{body}</article>{footer}</body></html>"
+    assert extract_page(undated, "https://asso.example/budget").published is None
+    declared = undated.replace("<title>", "<meta property='article:published_time' content='2021-01-01T00:00:00'><title>")
+    assert extract_page(declared, "https://asso.example/budget").published == datetime(2021, 1, 1, tzinfo=timezone.utc)
+    dated = undated.replace("<article>", "<article><p class='date'>Publié le 12 mars 2019</p>")
+    assert extract_page(dated, "https://asso.example/budget").published == datetime(2019, 3, 12, tzinfo=timezone.utc)
