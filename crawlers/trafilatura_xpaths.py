@@ -1,6 +1,6 @@
 """trafilatura's XPath queries, rewritten to cost less and select the same elements.
 
-A fifth of the extraction is spent in libxml2 evaluating trafilatura's
+A quarter of the extraction is spent in libxml2 evaluating trafilatura's
 queries over every element of the page (bench/bench_extract.py). Two things
 make them dearer than they need be:
 
@@ -10,10 +10,10 @@ make them dearer than they need be:
   `(boolean(@class) and re:test(@class, '...'))`, the call is made only when
   there is something to test. The guard is put only where the pattern cannot
   match an empty string, so the answer is the same.
-- `.//*[...]` is `descendant-or-self::node()/child::*[...]`: a node set per
-  element, merged. In the lists that trafilatura only prunes with (never
-  positional, never `[1]`), `descendant::*[...]` selects the same elements in
-  the same order.
+- `.//*[...]` is `descendant-or-self::node()/child::*[...]`, two steps where
+  one does: 5-10 % slower on these queries. In the lists that trafilatura
+  only prunes with (never positional, never `[1]`), `descendant::*[...]`
+  selects the same elements in the same order.
 
 Same extraction on the bench's 998 pages (title, text, HTML, date, author,
 language, in the fast, default and full modes), 5 % less CPU per page.
@@ -119,84 +119,6 @@ def _rewritten(query: XPath, prune_only: bool) -> XPath | None:
 REPLACED: list[tuple[XPath, XPath]] = []
 # Where each replacement sits: (a list and its index, or a module and its attribute, the original, the replacement).
 _PLACES: list[tuple[object, int | str, XPath, XPath]] = []
-
-
-def _call_end(source: str, opening: int) -> int:
-    """The index just past the parenthesis that closes the one at `opening`."""
-    depth, quote = 0, None
-    for i in range(opening, len(source)):
-        char = source[i]
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    raise ValueError("unbalanced parentheses")
-
-
-def _arguments(inner: str) -> list[str]:
-    """A call's arguments, split on the commas outside quotes and parentheses."""
-    parts, depth, quote, start = [], 0, None, 0
-    for i, char in enumerate(inner):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(inner[start:i])
-            start = i + 1
-    return [*parts, inner[start:]]
-
-
-def _matches_empty(arguments: list[str]) -> bool:
-    """True when the regular expression might match an empty string (or cannot be read here)."""
-    if len(arguments) < 2 or not (pattern := _STRING.fullmatch(arguments[1])):
-        return True
-    flags = _STRING.fullmatch(arguments[2]) if len(arguments) > 2 else None
-    ignore_case = bool(flags and "i" in (flags.group(1) or flags.group(2) or ""))
-    try:
-        return re.search(pattern.group(1) or pattern.group(2) or "", "", re.I if ignore_case else 0) is not None
-    except re.error:
-        return True
-
-
-def guard_regex_tests(source: str) -> str:
-    """`re:test(A, ...)` becomes `(boolean(A) and re:test(A, ...))` where that changes no answer."""
-    out, position = [], 0
-    while (start := source.find("re:test(", position)) != -1:
-        end = _call_end(source, start + len("re:test"))
-        call = source[start:end]
-        arguments = _arguments(call[len("re:test("):-1])
-        guarded = call if _matches_empty(arguments) else f"(boolean({arguments[0].strip()}) and {call})"
-        out += [source[position:start], guarded]
-        position = end
-    return "".join(out) + source[position:]
-
-
-def descendant_steps(source: str) -> str:
-    """`.//*[...]` as `descendant::*[...]`, for queries without a positional predicate."""
-    return source if _POSITIONAL.search(source) else source.replace(".//*[", "descendant::*[")
-
-
-def _rewritten(query: XPath, prune_only: bool) -> XPath | None:
-    source = guard_regex_tests(query.path)
-    if prune_only:
-        source = descendant_steps(source)
-    return XPath(source, namespaces={"re": REGEXP_NS}) if source != query.path else None
-
-
-_replaced: int | None = None
-# (trafilatura's query, its replacement), for the tests to compare their answers.
-REPLACED: list[tuple[XPath, XPath]] = []
 
 
 def tune() -> int:
