@@ -6,7 +6,8 @@ cost four times the extraction of the text itself (bench/bench_extract.py).
 Most pages state their date, author and title in markup meant for machines
 (JSON-LD, OpenGraph, `<meta>`, `<time>`), read here with a few XPath queries;
 then the URL's date; htmldate is the fallback for the others, its extensive
-search (dateparser) only for the pages its quick one leaves without a date.
+search (dateparser) only for the pages its quick one leaves without a date,
+and not its guesses of a year alone (a copyright notice: `_year_only`).
 
 Run on the parsed tree before the text extraction drops its hidden elements.
 """
