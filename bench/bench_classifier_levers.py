@@ -51,7 +51,7 @@ ALL_WEAK = ("participedia", "18f", "betagouv-startup")
 
 # The levers were measured one at a time from what shipped before (BEFORE);
 # DEFAULT is what was kept.
-BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0)
+BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0, nb_scale=())
 
 
 def weak(corpora=ALL_WEAK, dimensions=("relevance", "purpose", "themes", "kind"), **kw):
@@ -93,6 +93,12 @@ LEVERS = {
     "default+title_twice": replace(DEFAULT, title_repeat=2),
     "default+c_relevance10+c_purpose100": replace(DEFAULT, c_relevance=10.0, c_purpose=100.0),
     "default+weak_weight0.2": replace(DEFAULT, weak_weight=0.2),
+    # naive-Bayes feature scaling (heads._nb_factors); DEFAULT has it for purpose, themes and kind at 0.5
+    "default-nb": replace(DEFAULT, nb_scale=()),
+    "default+nb-relevance": replace(DEFAULT, nb_scale=("relevance",), nb_strength=1.0),
+    "default+nb-all": replace(DEFAULT, nb_scale=("relevance", "purpose", "themes", "kind"), nb_strength=1.0),
+    "default+nb-all-0.5": replace(DEFAULT, nb_scale=("relevance", "purpose", "themes", "kind"), nb_strength=0.5),
+    "default+nb-all-0.25": replace(DEFAULT, nb_scale=("relevance", "purpose", "themes", "kind"), nb_strength=0.25),
     "default+weak_weight0.45": replace(DEFAULT, weak_weight=0.45),
     "before+weak": WEAK,
     "before+char_weight1.5": replace(BEFORE, char_weight_purpose=1.5, char_weight_themes=1.5),

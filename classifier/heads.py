@@ -118,8 +118,18 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
         X_fit = X_dim if scale is None else X_dim @ sp.diags(scale)
         y_dim = y if rows is None else y.subset(rows)
         strata = _strata(dim, y_dim, config)
-        return [_fit(X_fit, t, c, config, seed, _sample_weights(t, strata, config, y_dim.weight), scale)
-                for t in targets(y_dim)]
+        nb = dim in config.nb_scale
+        present = (X_fit != 0).astype(np.float64).tocsr() if nb else None
+        heads = []
+        for t in targets(y_dim):
+            weights = _sample_weights(t, strata, config, y_dim.weight)
+            if nb and len(np.unique(t)) == 2:
+                factors = _nb_factors(present, t, config.nb_strength)
+                full = factors if scale is None else factors * scale
+                heads.append(_fit(X_fit @ sp.diags(factors), t, c, config, seed, weights, full))
+            else:
+                heads.append(_fit(X_fit, t, c, config, seed, weights, scale))
+        return heads
 
     return Heads(
         relevance=fit_all("relevance", y.rows("relevance"), lambda t: [t.relevant], config.c_relevance),
@@ -175,6 +185,14 @@ def _column_scale(n_features: int, blocks: dict[str, slice], config: ModelConfig
         if name not in getattr(config, f"{dimension}_blocks"):
             scale[columns] = 0.0
     return None if (scale == 1).all() else scale
+
+
+def _nb_factors(present, target: np.ndarray, strength: float, alpha: float = 1.0) -> np.ndarray:
+    """|log-count ratio| of each feature for one label, mixed with 1 (NB-LR, Wang & Manning 2012)."""
+    p = alpha + np.asarray(present[target].sum(axis=0)).ravel()
+    q = alpha + np.asarray(present[~target].sum(axis=0)).ravel()
+    ratio = np.abs(np.log(p / p.sum()) - np.log(q / q.sum()))
+    return (1 - strength) + strength * ratio / ratio.mean()
 
 
 def raw_scores(heads: Heads, X) -> RawScores:

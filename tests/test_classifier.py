@@ -408,13 +408,18 @@ def test_the_shipped_model_knows_its_training_rows():
 # aligned on train.jsonl's convention for reforms that create a participation
 # procedure): measured (seed 0) purpose .840 / .737, the rest unchanged.
 # Purpose floors go back up to .83 / .72 (labels/README.md "Round 7").
+# Set again 2026-12-04 (veille-clf-20261204-e7551f1e: purpose, themes and kind
+# heads read the features scaled by their naive-Bayes log-count ratios, half
+# strength; classifier/README.md "Naive-Bayes feature scaling"): measured
+# (seed 0) relevance .876, purpose .876 / .796, themes .738 / .623, kind .731.
+# Purpose floors go up to .86 / .78, kind's to .70.
 FLOORS = {
     ("relevance", "macro_f1"): 0.86,
-    ("purpose", "accuracy"): 0.83,
-    ("purpose", "macro_f1"): 0.72,
+    ("purpose", "accuracy"): 0.86,
+    ("purpose", "macro_f1"): 0.78,
     ("themes", "micro_f1"): 0.72,
     ("themes", "macro_f1"): 0.60,
-    ("kind", "macro_f1"): 0.66,
+    ("kind", "macro_f1"): 0.70,
 }
 
 

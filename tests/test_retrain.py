@@ -75,17 +75,18 @@ def test_cold_start_says_so_and_the_shipped_model_serves(app, capsys, monkeypatc
 
 
 def test_a_systematic_correction_is_learnt_promoted_and_served(app):
-    """Staff reject shared gardens and correct budget votes to news: the next model does the same."""
+    """Staff reject shared gardens and file the opening of a budget vote as a call (to the residents'
+    votes), which the shipped model calls news: the next model does the same."""
     garden_ids, budget_ids = _ingest(app, gardens(0, 20), "g"), _ingest(app, budgets(0, 20), "b")
     pipeline.classify(app)
     shipped = pipeline.load_model(app)
     _, before = _predict(app, gardens(60, 5) + budgets(60, 5))
-    assert all(p.relevant for p in before[:5]) and {p.kind for p in before[5:]} == {"publication"}
+    assert all(p.relevant for p in before[:5]) and "call" not in {p.kind for p in before[5:]}
     reviews.decide_many(app.engine, garden_ids, EDITOR, "reject")
     for item_id in budget_ids:
         reviews.decide(app.engine, item_id, EDITOR, "accept")
         reviews.correct(app.engine, item_id, EDITOR, "coproduction",
-                        ["participatory-budgeting", "local-democracy"], "news")
+                        ["participatory-budgeting", "local-democracy"], "call")
     left_new = _ingest(app, gardens(80, 3), "waiting")  # waiting for review: re-tagged after the promotion
     pipeline.classify(app)
 
@@ -100,7 +101,7 @@ def test_a_systematic_correction_is_learnt_promoted_and_served(app):
     model, after = _predict(app, gardens(60, 5) + budgets(60, 5))
     assert model.version == report.challenger != shipped.version
     assert not any(p.relevant for p in after[:5])
-    assert {p.kind for p in after[5:]} == {"news"}
+    assert {p.kind for p in after[5:]} == {"call"}
     # recorded: the one serving, with its report; the waiting items carry the new model's tags
     (row,) = models.list_versions(app.engine)
     assert row.version == report.challenger and row.promoted and row.report["status"] == "promoted"
