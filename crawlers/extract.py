@@ -201,8 +201,9 @@ def _repair_start(text: str, beginning: str) -> str:
     (libxml2 bug), a self-closing <html/>."""
     if "doctype" in beginning:
         first_line, _, rest = text.partition("\n")
-        if DOCTYPE_TAG.match(first_line):  # the text is left as it is otherwise (see parse_html)
-            text = DOCTYPE_TAG.sub("", first_line, count=1) + "\n" + rest
+        first_line, repaired = DOCTYPE_TAG.subn("", first_line, count=1)
+        if repaired:  # the text is left as it is otherwise (see parse_html)
+            text = first_line + "\n" + rest
     for line in text[:4096].splitlines()[:4]:
         if "<html" in line and line.endswith("/>"):
             return FAULTY_HTML.sub(r"\1>", text, count=1)

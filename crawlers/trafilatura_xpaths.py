@@ -42,40 +42,33 @@ _POSITIONAL = re.compile(r"\[\s*\d+\s*\]|position\(|last\(")
 _STRING = re.compile(r"""\s*(?:'([^']*)'|"([^"]*)")\s*""")
 
 
-def _call_end(source: str, opening: int) -> int:
-    """The index just past the parenthesis that closes the one at `opening`."""
+def _unquoted(text: str, start: int = 0):
+    """(index, character, nesting depth) of each character outside quotes, from `start`;
+    the depth counts the parentheses and brackets open before the character."""
     depth, quote = 0, None
-    for i in range(opening, len(source)):
-        char = source[i]
+    for i in range(start, len(text)):
+        char = text[i]
         if quote:
             quote = None if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        else:
+            yield i, char, depth
+            depth += (char in "([") - (char in ")]")
+
+
+def _call_end(source: str, opening: int) -> int:
+    """The index just past the parenthesis that closes the one at `opening`."""
+    for i, char, depth in _unquoted(source, opening):
+        if char == ")" and depth == 1:
+            return i + 1
     raise ValueError("unbalanced parentheses")
 
 
 def _arguments(inner: str) -> list[str]:
     """A call's arguments, split on the commas outside quotes and parentheses."""
-    parts, depth, quote, start = [], 0, None, 0
-    for i, char in enumerate(inner):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(inner[start:i])
-            start = i + 1
-    return [*parts, inner[start:]]
+    cuts = [i for i, char, depth in _unquoted(inner) if char == "," and depth == 0]
+    return [inner[a + 1:b] for a, b in zip([-1, *cuts], [*cuts, len(inner)])]
 
 
 def _matches_empty(arguments: list[str]) -> bool:
