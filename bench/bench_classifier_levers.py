@@ -51,7 +51,8 @@ ALL_WEAK = ("participedia", "18f", "betagouv-startup")
 
 # The levers were measured one at a time from what shipped before (BEFORE);
 # DEFAULT is what was kept.
-BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0, nb_scale=())
+BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0, nb_scale=(), c_kind=10.0,
+                 cue_weight_themes=0.5)
 
 
 def weak(corpora=ALL_WEAK, dimensions=("relevance", "purpose", "themes", "kind"), **kw):
@@ -99,6 +100,17 @@ LEVERS = {
     "default+nb-all": replace(DEFAULT, nb_scale=("relevance", "purpose", "themes", "kind"), nb_strength=1.0),
     "default+nb-all-0.5": replace(DEFAULT, nb_scale=("relevance", "purpose", "themes", "kind"), nb_strength=0.5),
     "default+nb-all-0.25": replace(DEFAULT, nb_scale=("relevance", "purpose", "themes", "kind"), nb_strength=0.25),
+    # Kind's C (4 since 2026-12-04; 10 before).
+    "default+c_kind3": replace(DEFAULT, c_kind=3.0),
+    "default+c_kind5": replace(DEFAULT, c_kind=5.0),
+    "default+c_kind7": replace(DEFAULT, c_kind=7.0),
+    "default+c_kind10": replace(DEFAULT, c_kind=10.0),
+    # Themes' cue and character weights (cues 0.25 since 2026-12-04; 0.5 before).
+    "default+cue_themes0.5": replace(DEFAULT, cue_weight_themes=0.5),
+    "default+cue_themes0": replace(DEFAULT, cue_weight_themes=0.0),
+    "default+char_themes2": replace(DEFAULT, char_weight_themes=2.0),
+    "default+char_themes2.5": replace(DEFAULT, char_weight_themes=2.5),
+    "default+char_themes3": replace(DEFAULT, char_weight_themes=3.0),
     "default+weak_weight0.45": replace(DEFAULT, weak_weight=0.45),
     "before+weak": WEAK,
     "before+char_weight1.5": replace(BEFORE, char_weight_purpose=1.5, char_weight_themes=1.5),

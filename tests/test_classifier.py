@@ -413,13 +413,17 @@ def test_the_shipped_model_knows_its_training_rows():
 # strength; classifier/README.md "Naive-Bayes feature scaling"): measured
 # (seed 0) relevance .876, purpose .876 / .796, themes .738 / .623, kind .731.
 # Purpose floors go up to .86 / .78, kind's to .70.
+# Set again 2026-12-04 (veille-clf-20261204-95026545: kind's C 10 -> 4, the
+# theme heads' cue block weighing 0.25 instead of 0.5; classifier/README.md
+# "Kind's C" and "Themes"): measured (seed 0) themes .744 / .641, kind .789,
+# the rest unchanged. Themes floors go up to .73 / .62, kind's to .76.
 FLOORS = {
     ("relevance", "macro_f1"): 0.86,
     ("purpose", "accuracy"): 0.86,
     ("purpose", "macro_f1"): 0.78,
-    ("themes", "micro_f1"): 0.72,
-    ("themes", "macro_f1"): 0.60,
-    ("kind", "macro_f1"): 0.70,
+    ("themes", "micro_f1"): 0.73,
+    ("themes", "macro_f1"): 0.62,
+    ("kind", "macro_f1"): 0.76,
 }
 
 
