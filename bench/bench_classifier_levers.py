@@ -52,7 +52,7 @@ ALL_WEAK = ("participedia", "18f", "betagouv-startup")
 # The levers were measured one at a time from what shipped before (BEFORE);
 # DEFAULT is what was kept.
 BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0, nb_scale=(), c_kind=10.0,
-                 cue_weight_themes=0.5)
+                 cue_weight_themes=0.5, balance_by_source=())
 
 
 def weak(corpora=ALL_WEAK, dimensions=("relevance", "purpose", "themes", "kind"), **kw):
@@ -105,6 +105,9 @@ LEVERS = {
     "default+c_kind5": replace(DEFAULT, c_kind=5.0),
     "default+c_kind7": replace(DEFAULT, c_kind=7.0),
     "default+c_kind10": replace(DEFAULT, c_kind=10.0),
+    # Relevance's classes balanced within each source (since 2026-12-04) or within each language (before).
+    "default-balance_source": replace(DEFAULT, balance_by_source=()),
+    "default+balance_source_min30": replace(DEFAULT, balance_min_rows=30),
     # Themes' cue and character weights (cues 0.25 since 2026-12-04; 0.5 before).
     "default+cue_themes0.5": replace(DEFAULT, cue_weight_themes=0.5),
     "default+cue_themes0": replace(DEFAULT, cue_weight_themes=0.0),

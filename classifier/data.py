@@ -26,7 +26,7 @@ class Example:
     themes: tuple[str, ...]
     kind: str
     lang: str | None = None
-    source: str | None = None  # kept for analysis only: never a model feature
+    source: str | None = None  # never a model feature: only to balance class weights (heads._strata)
     summary: str = ""
     url: str = ""
     extra: dict = field(default_factory=dict, compare=False)

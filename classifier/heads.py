@@ -42,16 +42,22 @@ class Targets:
     # (n,) float: a row's weight in the heads (1; less for weak labels, see
     # weak.py). Calibration, thresholds and figures ignore it.
     weight: np.ndarray | None = None
+    # (n,) str: the row's source ("" when unknown): only to balance weights
+    # (_strata), never a feature.
+    source: np.ndarray | None = None
 
     def __post_init__(self):
         if self.weight is None:
             self.weight = np.ones(len(self.relevant))
+        if self.source is None:
+            self.source = np.full(len(self.relevant), "", dtype=str)
 
     def plus(self, other: "Targets") -> "Targets":
         return Targets(*(np.concatenate([a, b]) for a, b in zip(self.fields(), other.fields())))
 
     def fields(self) -> tuple:
-        return (self.relevant, self.purpose, self.themes, self.kind, self.language, self.known, self.weight)
+        return (self.relevant, self.purpose, self.themes, self.kind, self.language, self.known, self.weight,
+                self.source)
 
     def subset(self, rows: np.ndarray) -> "Targets":
         return Targets(*(a[rows] for a in self.fields()))
@@ -83,6 +89,7 @@ def targets_of(examples) -> Targets:
         kind=np.array([KIND_SLUGS.index(ex.kind) for ex in examples], dtype=int),
         language=np.array([ex.lang or "" for ex in examples], dtype=str),
         known=known,
+        source=np.array([ex.source or "" for ex in examples], dtype=str),
     )
 
 
@@ -142,7 +149,19 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
 
 
 def _strata(dimension: str, y: Targets, config: ModelConfig) -> np.ndarray | None:
-    """Groups within which a dimension's classes are balanced (None: over all items)."""
+    """Groups within which a dimension's classes are balanced (None: over all items).
+
+    By source: each source's relevant and irrelevant rows weigh alike, so a
+    source whose relevant items are few (18F, beta.gouv) is not read through
+    the one where every item is relevant (Participedia). A source with fewer
+    than `balance_min_rows` rows joins its language's group: a handful of
+    rows must not weigh as much as a whole corpus.
+    """
+    if dimension in config.balance_by_source:
+        names, counts = np.unique(y.source, return_counts=True)
+        large = set(names[(counts >= config.balance_min_rows) & (names != "")])
+        return np.array([f"source:{s}" if s in large else f"language:{lang}"
+                         for s, lang in zip(y.source, y.language)], dtype=str)
     return y.language if dimension in config.balance_by_language else None
 
 
