@@ -441,8 +441,6 @@ def test_cross_validated_quality_stays_above_the_floors():
 # --- class balance by source -------------------------------------------------------------
 
 def test_relevance_classes_weigh_alike_within_each_source_and_small_sources_join_their_language():
-    import numpy as np
-
     from classifier.config import DEFAULT
     from classifier.heads import _sample_weights, _strata, targets_of
 
@@ -461,7 +459,7 @@ def test_relevance_classes_weigh_alike_within_each_source_and_small_sources_join
     gov_relevant, gov_not = weights[40:45].sum(), weights[45:75].sum()
     assert gov_relevant == pytest.approx(gov_not)  # 5 relevant rows weigh what 30 irrelevant ones do
     assert weights[40] > 5 * weights[0]  # a rare relevant 18F-like item counts more than one of 40 cases
-    # Balanced by language only, the 45 relevant English rows would outweigh the 32 others together.
+    # Balanced by language only, a rare relevant 18F-like item weighs no more than one of the 40 cases.
     by_language = _sample_weights(y.relevant, _strata("relevance", y, replace(DEFAULT, balance_by_source=())),
                                   DEFAULT)
     assert by_language[40] == pytest.approx(by_language[0])
