@@ -52,7 +52,7 @@ ALL_WEAK = ("participedia", "18f", "betagouv-startup")
 # The levers were measured one at a time from what shipped before (BEFORE);
 # DEFAULT is what was kept.
 BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0, nb_scale=(), c_kind=10.0,
-                 cue_weight_themes=0.5, balance_by_source=())
+                 cue_weight_themes=0.5, balance_by_source=(), svm_dimensions=())
 
 
 def weak(corpora=ALL_WEAK, dimensions=("relevance", "purpose", "themes", "kind"), **kw):
@@ -115,6 +115,13 @@ LEVERS = {
     "default+char_themes2.5": replace(DEFAULT, char_weight_themes=2.5),
     "default+char_themes3": replace(DEFAULT, char_weight_themes=3.0),
     "default+weak_weight0.45": replace(DEFAULT, weak_weight=0.45),
+    # Themes: linear SVM heads (DEFAULT) or logistic ones, and the SVM's C.
+    "default-svm_themes": replace(DEFAULT, svm_dimensions=()),
+    "default+c_svm0.15": replace(DEFAULT, c_svm=0.15),
+    "default+c_svm0.3": replace(DEFAULT, c_svm=0.3),
+    "default+c_svm0.9": replace(DEFAULT, c_svm=0.9),
+    "default+c_svm3": replace(DEFAULT, c_svm=3.0),
+    "default+svm_purpose": replace(DEFAULT, svm_dimensions=("themes", "purpose")),
     "before+weak": WEAK,
     "before+char_weight1.5": replace(BEFORE, char_weight_purpose=1.5, char_weight_themes=1.5),
     "default-weak_themes": replace(DEFAULT, weak_labels=tuple(

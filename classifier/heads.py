@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from classifier.config import ModelConfig
 from classifier.taxonomy import KIND_SLUGS, PURPOSE_SLUGS, THEME_SLUGS
@@ -95,7 +96,10 @@ def targets_of(examples) -> Targets:
 
 @dataclass
 class Heads:
-    """One binary logistic regression per label (None: the label had no example).
+    """One binary linear head per label (None: the label had no example).
+
+    Logistic regressions, but for the dimensions in `svm_dimensions` (themes):
+    linear SVMs, whose margins calibration.py turns into probabilities alike.
 
     Purpose and kind are one-vs-rest too: with liblinear's dual solver a binary
     head fits in tens of milliseconds where a multinomial one took seconds,
@@ -120,6 +124,8 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
     """
 
     def fit_all(dim: str, rows, targets, c: float) -> list:
+        if dim in config.svm_dimensions:
+            c = config.c_svm
         scale = _column_scale(X.shape[1], blocks, config, dim)
         X_dim = X if rows is None else X[rows]
         X_fit = X_dim if scale is None else X_dim @ sp.diags(scale)
@@ -133,9 +139,9 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
             if nb and len(np.unique(t)) == 2:
                 factors = _nb_factors(present, t, config.nb_strength)
                 full = factors if scale is None else factors * scale
-                heads.append(_fit(X_fit @ sp.diags(factors), t, c, config, seed, weights, full))
+                heads.append(_fit(X_fit @ sp.diags(factors), t, c, config, seed, weights, full, dim))
             else:
-                heads.append(_fit(X_fit, t, c, config, seed, weights, scale))
+                heads.append(_fit(X_fit, t, c, config, seed, weights, scale, dim))
         return heads
 
     return Heads(
@@ -230,11 +236,11 @@ def coefficients(heads: Heads, dimension: str, index: int) -> np.ndarray | None:
 
 
 def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
-         weights: np.ndarray | None, scale: np.ndarray | None):
+         weights: np.ndarray | None, scale: np.ndarray | None, dimension: str = ""):
     """A binary head; X is already scaled by `scale`, folded back into the weights."""
     if len(np.unique(y)) < 2:
         return None
-    model = LogisticRegression(
+    model = _svm(c, seed) if dimension in config.svm_dimensions else LogisticRegression(
         C=c,
         # The dual problem has one variable per example: 562 rather than the
         # ~40k features, hence fast.
@@ -252,6 +258,12 @@ def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
     # float32 halves the saved file; margins move by less than 1e-5.
     model.coef_ = model.coef_.astype(np.float32)
     return model
+
+
+def _svm(c: float, seed: int) -> LinearSVC:
+    # Dual coordinate descent like the logistic heads (one variable per row),
+    # at scikit-learn's default tolerance: the one measured.
+    return LinearSVC(C=c, loss="squared_hinge", dual=True, tol=1e-4, max_iter=20000, random_state=seed)
 
 
 def _margin(head, X) -> np.ndarray:

@@ -10,8 +10,8 @@ Public API (re-exported by the `classifier` package):
     train_to_dir(data_path, out_dir) -> (TrainedModel, Path)
     SHIPPED_DIR                             # the model that ships in the repo
 
-One featurizer feeds four logistic-regression heads (relevance, purpose,
-themes one-vs-rest, kind); calibration and thresholds come from 5-fold
+One featurizer feeds four sets of linear heads (relevance, purpose and kind:
+logistic regressions; themes one-vs-rest: linear SVMs); calibration and thresholds come from 5-fold
 out-of-fold margins (crossval.py), and so do the figures in the metadata.
 """
 

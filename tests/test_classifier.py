@@ -420,11 +420,15 @@ def test_the_shipped_model_knows_its_training_rows():
 # Set again 2026-12-04 (veille-clf-20261204-28f1831f: relevance's classes
 # balanced within each source; classifier/README.md "Relevance balanced by
 # source"): measured (seed 0) relevance .890. Its floor goes up to .88.
+# Set again 2026-12-04 (veille-clf-20261204-d3c14559: the theme heads are
+# linear SVMs, C 0.6; classifier/README.md "Themes: linear SVM heads"):
+# measured (seed 0) themes .749 / .641, the rest unchanged. Themes micro-F1's
+# floor goes up to .74.
 FLOORS = {
     ("relevance", "macro_f1"): 0.88,
     ("purpose", "accuracy"): 0.86,
     ("purpose", "macro_f1"): 0.78,
-    ("themes", "micro_f1"): 0.73,
+    ("themes", "micro_f1"): 0.74,
     ("themes", "macro_f1"): 0.62,
     ("kind", "macro_f1"): 0.76,
 }
