@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
@@ -124,8 +125,7 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
     """
 
     def fit_all(dim: str, rows, targets, c: float) -> list:
-        if dim in config.svm_dimensions:
-            c = config.c_svm
+        learner = _learner(dim, c, config, seed)
         scale = _column_scale(X.shape[1], blocks, config, dim)
         X_dim = X if rows is None else X[rows]
         X_fit = X_dim if scale is None else X_dim @ sp.diags(scale)
@@ -139,9 +139,9 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
             if nb and len(np.unique(t)) == 2:
                 factors = _nb_factors(present, t, config.nb_strength)
                 full = factors if scale is None else factors * scale
-                heads.append(_fit(X_fit @ sp.diags(factors), t, c, config, seed, weights, full, dim))
+                heads.append(_fit(X_fit @ sp.diags(factors), t, learner, weights, full))
             else:
-                heads.append(_fit(X_fit, t, c, config, seed, weights, scale, dim))
+                heads.append(_fit(X_fit, t, learner, weights, scale))
         return heads
 
     return Heads(
@@ -235,12 +235,14 @@ def coefficients(heads: Heads, dimension: str, index: int) -> np.ndarray | None:
     return None if head is None else head.coef_[0]
 
 
-def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
-         weights: np.ndarray | None, scale: np.ndarray | None, dimension: str = ""):
-    """A binary head; X is already scaled by `scale`, folded back into the weights."""
-    if len(np.unique(y)) < 2:
-        return None
-    model = _svm(c, seed) if dimension in config.svm_dimensions else LogisticRegression(
+def _learner(dimension: str, c: float, config: ModelConfig, seed: int):
+    """The unfitted binary head of a dimension, cloned for each of its labels."""
+    if dimension in config.svm_dimensions:
+        # Dual coordinate descent like the logistic heads (one variable per row),
+        # at scikit-learn's default tolerance: the one measured.
+        return LinearSVC(C=config.c_svm, loss="squared_hinge", dual=True, tol=1e-4, max_iter=20000,
+                         random_state=seed)
+    return LogisticRegression(
         C=c,
         # The dual problem has one variable per example: 562 rather than the
         # ~40k features, hence fast.
@@ -250,6 +252,13 @@ def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
         tol=config.tol,
         random_state=seed,
     )
+
+
+def _fit(X, y: np.ndarray, learner, weights: np.ndarray | None, scale: np.ndarray | None):
+    """A binary head; X is already scaled by `scale`, folded back into the weights."""
+    if len(np.unique(y)) < 2:
+        return None
+    model = clone(learner)
     model.fit(X, y, sample_weight=weights)
     if scale is not None:
         # Fitted on scaled columns: w . (s * x) = (w * s) . x, so prediction
@@ -258,12 +267,6 @@ def _fit(X, y: np.ndarray, c: float, config: ModelConfig, seed: int,
     # float32 halves the saved file; margins move by less than 1e-5.
     model.coef_ = model.coef_.astype(np.float32)
     return model
-
-
-def _svm(c: float, seed: int) -> LinearSVC:
-    # Dual coordinate descent like the logistic heads (one variable per row),
-    # at scikit-learn's default tolerance: the one measured.
-    return LinearSVC(C=c, loss="squared_hinge", dual=True, tol=1e-4, max_iter=20000, random_state=seed)
 
 
 def _margin(head, X) -> np.ndarray:

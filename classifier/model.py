@@ -11,8 +11,9 @@ Public API (re-exported by the `classifier` package):
     SHIPPED_DIR                             # the model that ships in the repo
 
 One featurizer feeds four sets of linear heads (relevance, purpose and kind:
-logistic regressions; themes one-vs-rest: linear SVMs); calibration and thresholds come from 5-fold
-out-of-fold margins (crossval.py), and so do the figures in the metadata.
+logistic regressions; themes one-vs-rest: linear SVMs); calibration and
+thresholds come from 5-fold out-of-fold margins (crossval.py), and so do the
+figures in the metadata.
 """
 
 from __future__ import annotations
