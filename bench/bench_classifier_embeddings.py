@@ -148,7 +148,7 @@ def _fold(texts, vectors, y, test, config, seed, extra):
         X = sp.hstack([X, sp.csr_matrix(np.vstack([vectors[train], extra[2]]))]).tocsr()
         X_test = sp.hstack([X_test, sp.csr_matrix(vectors[test])]).tocsr()
     heads = fit_heads(X, y.subset(train).plus(extra[1]), config, blocks, seed)
-    return raw_scores(heads, X_test)
+    return raw_scores(heads, X_test, y.language[test])
 
 
 def measure(config, vectors, extra_vectors, seeds) -> list[list[float]]:

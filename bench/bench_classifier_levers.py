@@ -52,7 +52,8 @@ ALL_WEAK = ("participedia", "18f", "betagouv-startup")
 # The levers were measured one at a time from what shipped before (BEFORE);
 # DEFAULT is what was kept.
 BEFORE = replace(DEFAULT, weak_labels=(), char_weight_purpose=1.0, char_weight_themes=1.0, nb_scale=(), c_kind=10.0,
-                 cue_weight_themes=0.5, balance_by_source=(), svm_dimensions=())
+                 cue_weight_themes=0.5, balance_by_source=(), svm_dimensions=(),
+                 language_copies=())
 
 
 def weak(corpora=ALL_WEAK, dimensions=("relevance", "purpose", "themes", "kind"), **kw):
@@ -122,6 +123,13 @@ LEVERS = {
     "default+c_svm0.9": replace(DEFAULT, c_svm=0.9),
     "default+c_svm3": replace(DEFAULT, c_svm=3.0),
     "default+svm_purpose": replace(DEFAULT, svm_dimensions=("themes", "purpose")),
+    # A copy of the features per language (heads._with_copies): themes at 0.5 (DEFAULT), or not, or elsewhere.
+    "default-language_copies": replace(DEFAULT, language_copies=()),
+    "default+language_copy_weight0.3": replace(DEFAULT, language_copy_weight=0.3),
+    "default+language_copy_weight0.7": replace(DEFAULT, language_copy_weight=0.7),
+    "default+language_copy_weight1": replace(DEFAULT, language_copy_weight=1.0),
+    "default+language_copies_relevance": replace(DEFAULT, language_copies=("themes", "relevance")),
+    "default+language_copies_purpose": replace(DEFAULT, language_copies=("themes", "purpose")),
     "before+weak": WEAK,
     "before+char_weight1.5": replace(BEFORE, char_weight_purpose=1.5, char_weight_themes=1.5),
     "default-weak_themes": replace(DEFAULT, weak_labels=tuple(
@@ -162,7 +170,7 @@ def _self_trained_fold(texts, y, test, config, seed, extra, pool_texts, pool_lan
     X_pool = featurizer.transform(pool_texts).tocsr()
     rows, y_pseudo = pseudo_targets(heads, X_pool, pool_lang, settings)
     heads = fit_heads(sp.vstack([X, X_pool[rows]]).tocsr(), y_train.plus(y_pseudo), config, blocks, seed)
-    return raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr())
+    return raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr(), y.language[test])
 
 
 # Source -> the actor type production knows (store: actors.type); measured as a

@@ -112,7 +112,7 @@ def pseudo_targets(heads, X_pool, languages: np.ndarray, settings: SelfTraining)
     fold's calibration is fitted on out-of-fold margins that the fold itself
     does not have. Returns (pool row indices, Targets of those rows).
     """
-    raw = raw_scores(heads, X_pool)
+    raw = raw_scores(heads, X_pool, languages)
     n = X_pool.shape[0]
     known = np.zeros((n, len(DIMENSIONS)), bool)
     p_rel = _sigmoid(raw.relevance)

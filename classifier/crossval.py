@@ -63,7 +63,7 @@ def _fold(texts: list[str], y: Targets, test: np.ndarray, config: ModelConfig, s
         train_texts, y_train = train_texts + extra[0], y_train.plus(extra[1])
     featurizer, X_train, blocks = fit_featurizer(config, train_texts)
     heads = fit_heads(X_train, y_train, config, blocks, seed)
-    return raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr())
+    return raw_scores(heads, featurizer.transform([texts[i] for i in test]).tocsr(), y.language[test])
 
 
 def cross_fitted_decisions(raw: RawScores, y: Targets, test_folds, config: ModelConfig) -> Decisions:

@@ -29,7 +29,11 @@ from classifier.taxonomy import THEME_SLUGS
 
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
-FORMAT = 1
+# 2: the heads of some dimensions have a set per language ("languages"). A
+# version that knows only 1 would read such a file with the common heads
+# only, quietly: it refuses it instead. Files of format 1 load as they are.
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 HEAD_DIMENSIONS = ("relevance", "purpose", "themes", "kind")
 
 # Types a model file may contain. Prefixes cover scikit-learn's own modules;
@@ -43,12 +47,14 @@ TRUSTED_TYPES = frozenset({
     "builtins.slice",
     "numpy.dtype",
     "numpy.ndarray",
+    "numpy.float16",
     "numpy.float32",
     "numpy.float64",
     "numpy.int32",
     "numpy.int64",
     "numpy.bool_",
     "numpy.str_",
+    "numpy.dtypes.Float16DType",
     "numpy.dtypes.Float32DType",
     "numpy.dtypes.Float64DType",
     "numpy.dtypes.Int32DType",
@@ -94,9 +100,12 @@ def load(directory: str | Path):
     if hashlib.sha256(blob).hexdigest() != meta.get("model_sha256"):
         raise ValueError(f"{directory / MODEL_FILE} does not match the sha256 in {METADATA_FILE}")
     objects = sio.loads(blob, trusted=trusted)
-    if meta.get("format") != FORMAT or objects.get("format") != FORMAT:
+    if meta.get("format") not in READABLE_FORMATS or objects.get("format") != meta.get("format"):
         raise ValueError(f"{directory}: unsupported model format {meta.get('format')!r}")
     heads = Heads(*(list(objects[dim]) for dim in HEAD_DIMENSIONS))
+    # Models saved before the language copies have none.
+    heads.languages = {dim: {lang: list(hs) for lang, hs in by_language.items()}
+                       for dim, by_language in objects.get("languages", {}).items()}
     calibration, thresholds = _read_decision_params(meta)
     return TrainedModel(objects["featurizer"], heads, calibration, thresholds,
                         ModelConfig.from_json(meta["config"]), meta)
@@ -117,7 +126,9 @@ def is_trusted(type_name: str) -> bool:
 
 def _estimators(model) -> dict:
     heads = {dim: list(model.heads.get(dim)) for dim in HEAD_DIMENSIONS}
-    return {"format": FORMAT, "featurizer": model.featurizer, **heads}
+    languages = {dim: {lang: list(hs) for lang, hs in by_language.items()}
+                 for dim, by_language in model.heads.languages.items()}
+    return {"format": FORMAT, "featurizer": model.featurizer, **heads, "languages": languages}
 
 
 def _decision_params(model) -> dict:

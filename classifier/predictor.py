@@ -33,28 +33,30 @@ class TrainedModel:
 
     def probabilities(self, items: list[ItemToClassify]) -> Probabilities:
         """Calibrated probabilities of every label, for a batch."""
-        return self._score(self._texts(items))[1]
+        return self._score(self._texts(items), [i.language for i in items])[1]
 
     def predict(self, items: list[ItemToClassify]) -> list[Prediction]:
         """Tags, scores and reasons for a batch (batch it: one call per item is ~10x slower)."""
         if not items:
             return []
         texts = self._texts(items)
-        X, probs = self._score(texts)
+        languages = [i.language for i in items]
+        X, probs = self._score(texts, languages)
         d = decide(probs, self.thresholds)
         originals = [raw_item_text(i.title or "", i.summary or "", i.text or "", self.config) for i in items]
         return [
-            self._prediction(X, probs, d, i, texts[i], originals[i]) for i in range(len(items))
+            self._prediction(X, probs, d, i, texts[i], originals[i], languages[i]) for i in range(len(items))
         ]
 
     def _texts(self, items: list[ItemToClassify]) -> list[str]:
         return [item_text(i.title or "", i.summary or "", i.text or "", self.config) for i in items]
 
-    def _score(self, texts: list[str]):
+    def _score(self, texts: list[str], languages: list[str | None]):
         X = self.featurizer.transform(texts).tocsr()
-        return X, probabilities(raw_scores(self.heads, X), self.calibration)
+        return X, probabilities(raw_scores(self.heads, X, languages), self.calibration)
 
-    def _prediction(self, X, probs: Probabilities, d, i: int, text: str, original: str) -> Prediction:
+    def _prediction(self, X, probs: Probabilities, d, i: int, text: str, original: str,
+                    language: str | None) -> Prediction:
         themes = [THEME_SLUGS[j] for j in np.flatnonzero(d.themes[i])]
         return Prediction(
             relevant=bool(d.relevant[i]),
@@ -65,18 +67,19 @@ class TrainedModel:
             theme_scores=_scores(THEME_SLUGS, probs.themes[i]),
             kind=KIND_SLUGS[d.kind[i]],
             kind_scores=_scores(KIND_SLUGS, probs.kind[i]),
-            why=self._why(X, d, i, text, original, themes),
+            why=self._why(X, d, i, text, original, themes, language),
             model_version=self.version,
         )
 
-    def _why(self, X, d, i: int, text: str, original: str, themes: list[str]) -> dict[str, list[str]]:
+    def _why(self, X, d, i: int, text: str, original: str, themes: list[str],
+             language: str | None) -> dict[str, list[str]]:
         explainer = self._get_explainer()
         start, end = X.indptr[i], X.indptr[i + 1]
         cols, vals = X.indices[start:end], X.data[start:end]
         cues = cue_words(text) if self.config.cues else {}
 
         def reasons(dimension: str, index: int, sign: float = 1.0) -> list[str]:
-            coef = coefficients(self.heads, dimension, index)
+            coef = coefficients(self.heads, dimension, index, language)
             words = explainer.reasons(cols, vals, coef, cues, sign)
             return [surface(w, text, original) for w in words]
 
