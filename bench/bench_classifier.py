@@ -121,12 +121,13 @@ def batched(predict, items):
 def big_training_set(n: int, examples, items, seed: int = 0) -> list[Example]:
     """n labelled items from real texts: the shipped model's tags, perturbed repeats."""
     model = load(SHIPPED_DIR)
-    texts = [(i.title, i.text) for i in items] + [(ex.title, ex.text) for ex in examples]
+    # With their language, as crawled items have it: the theme heads learn a copy per language.
+    texts = [(i.title, i.text, i.language) for i in items] + [(ex.title, ex.text, ex.lang) for ex in examples]
     base = []
     for start in range(0, len(texts), BATCH):
         chunk = texts[start:start + BATCH]
-        for (title, text), p in zip(chunk, model.predict([_item(t, x) for t, x in chunk])):
-            base.append(Example(id="", title=title, text=text, relevant=p.relevant,
+        for (title, text, lang), p in zip(chunk, model.predict([_item(t, x, lang) for t, x, lang in chunk])):
+            base.append(Example(id="", title=title, text=text, relevant=p.relevant, lang=lang,
                                 purpose=p.purpose if p.relevant else None, themes=tuple(p.themes), kind=p.kind))
     rng = random.Random(seed)
     out = list(base)
@@ -136,8 +137,8 @@ def big_training_set(n: int, examples, items, seed: int = 0) -> list[Example]:
     return [replace(ex, id=str(k)) for k, ex in enumerate(out[:n])]
 
 
-def _item(title: str, text: str) -> ItemToClassify:
-    return ItemToClassify(id=0, title=title, summary="", text=text, language="fr", actor_type=None)
+def _item(title: str, text: str, language: str | None) -> ItemToClassify:
+    return ItemToClassify(id=0, title=title, summary="", text=text, language=language, actor_type=None)
 
 
 def _perturbed(text: str, rng: random.Random) -> str:
