@@ -9,6 +9,7 @@ a model.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,9 +139,10 @@ def fit_heads(X, y: Targets, config: ModelConfig, blocks: dict[str, slice], seed
         X_dim = X if rows is None else X[rows]
         X_fit = X_dim if scale is None else _scaled_columns(X_dim, scale)
         y_dim = y if rows is None else y.subset(rows)
-        copies = _copy_languages(dim, y_dim, config)
+        keys = np.array([language_key(lang) for lang in y_dim.language]) if dim in config.language_copies else None
+        copies = [] if keys is None else _copy_languages(keys, config.language_copy_min_rows)
         if copies:
-            X_fit = _with_copies(X_fit, y_dim.language, copies, config.language_copy_weight)
+            X_fit = _with_copies(X_fit, keys, copies, config.language_copy_weight)
             scale = None if scale is None else np.tile(scale, 1 + len(copies))
         strata = _strata(dim, y_dim, config)
         nb = dim in config.nb_scale
@@ -190,15 +192,13 @@ def language_key(language: str | None) -> str:
     return (language or "").strip().lower().replace("_", "-").split("-")[0]
 
 
-def _copy_languages(dimension: str, y: Targets, config: ModelConfig) -> list[str]:
-    """The languages that get their own copy of the features in this dimension's heads."""
-    if dimension not in config.language_copies:
-        return []
-    names, counts = np.unique([language_key(lang) for lang in y.language], return_counts=True)
-    return [str(n) for n, c in zip(names, counts) if n and c >= config.language_copy_min_rows]
+def _copy_languages(keys: np.ndarray, min_rows: int) -> list[str]:
+    """The languages (language_key of each row) with enough rows for a copy of their own."""
+    names, counts = np.unique(keys, return_counts=True)
+    return [str(n) for n, c in zip(names, counts) if n and c >= min_rows]
 
 
-def _with_copies(X, languages: np.ndarray, copies: list[str], weight: float):
+def _with_copies(X, keys: np.ndarray, copies: list[str], weight: float):
     """[X | weight * X on language 1's rows | ...]: Daumé's "frustratingly easy" domain adaptation.
 
     Each head learns weights common to all languages and, for each language,
@@ -206,7 +206,6 @@ def _with_copies(X, languages: np.ndarray, copies: list[str], weight: float):
     that language's items (both are regularised alike: a language's own
     weight must earn its place). `weight` < 1 makes the copies costlier.
     """
-    keys = np.array([language_key(lang) for lang in languages])
     parts = [X] + [sp.diags(weight * (keys == lang).astype(np.float64)) @ X for lang in copies]
     return sp.hstack(parts, format="csr")
 
@@ -227,20 +226,17 @@ def _split_copies(heads: list, n_features: int, copies: list[str], weight: float
             continue
         coef = head.coef_[0]
         for i, lang in enumerate(copies, start=1):
-            own = clone(head)
-            _copy_fitted(head, own, coef[:n_features] + weight * coef[i * n_features:(i + 1) * n_features])
-            by_language[lang].append(own)
-        _copy_fitted(head, head, coef[:n_features])
-        common.append(head)
+            by_language[lang].append(
+                _with_coef(copy.copy(head), coef[:n_features] + weight * coef[i * n_features:(i + 1) * n_features]))
+        common.append(_with_coef(head, coef[:n_features]))
     return common, by_language
 
 
-def _copy_fitted(source, target, coef: np.ndarray) -> None:
-    for name, value in vars(source).items():
-        if name.endswith("_") and not name.startswith("_"):
-            setattr(target, name, value)
-    target.coef_ = coef[None, :]
-    target.n_features_in_ = coef.shape[0]
+def _with_coef(head, coef: np.ndarray):
+    """The fitted head with these weights (its intercept and classes shared)."""
+    head.coef_ = coef[None, :]
+    head.n_features_in_ = coef.shape[0]
+    return head
 
 
 def _strata(dimension: str, y: Targets, config: ModelConfig) -> np.ndarray | None:

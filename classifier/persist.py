@@ -103,9 +103,7 @@ def load(directory: str | Path):
     if meta.get("format") not in READABLE_FORMATS or objects.get("format") != meta.get("format"):
         raise ValueError(f"{directory}: unsupported model format {meta.get('format')!r}")
     heads = Heads(*(list(objects[dim]) for dim in HEAD_DIMENSIONS))
-    # Models saved before the language copies have none.
-    heads.languages = {dim: {lang: list(hs) for lang, hs in by_language.items()}
-                       for dim, by_language in objects.get("languages", {}).items()}
+    heads.languages = _language_heads(objects.get("languages", {}))  # none in format 1
     calibration, thresholds = _read_decision_params(meta)
     return TrainedModel(objects["featurizer"], heads, calibration, thresholds,
                         ModelConfig.from_json(meta["config"]), meta)
@@ -126,9 +124,13 @@ def is_trusted(type_name: str) -> bool:
 
 def _estimators(model) -> dict:
     heads = {dim: list(model.heads.get(dim)) for dim in HEAD_DIMENSIONS}
-    languages = {dim: {lang: list(hs) for lang, hs in by_language.items()}
-                 for dim, by_language in model.heads.languages.items()}
-    return {"format": FORMAT, "featurizer": model.featurizer, **heads, "languages": languages}
+    return {"format": FORMAT, "featurizer": model.featurizer, **heads,
+            "languages": _language_heads(model.heads.languages)}
+
+
+def _language_heads(languages: dict) -> dict:
+    """dimension -> language -> list of heads, as plain dicts and lists."""
+    return {dim: {lang: list(hs) for lang, hs in by_language.items()} for dim, by_language in languages.items()}
 
 
 def _decision_params(model) -> dict:

@@ -228,17 +228,25 @@ def _copy_shipped(tmp_path: Path) -> Path:
     return Path(shutil.copytree(SHIPPED_DIR, tmp_path / "model"))
 
 
-def test_load_refuses_a_file_with_an_untrusted_type(tmp_path):
-    directory = _copy_shipped(tmp_path)
+def _rewrite(directory: Path, change) -> None:
+    """Apply change(objects, meta) to a model directory, checksum kept consistent."""
     blob = (directory / "model.skops").read_bytes()
     objects = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
-    objects["featurizer"].evil = NotAModelPart()
-    tampered = sio.dumps(objects)
-    (directory / "model.skops").write_bytes(tampered)
-    # Even with a matching checksum the type check refuses the file.
     meta = json.loads((directory / "metadata.json").read_text())
-    meta["model_sha256"] = hashlib.sha256(tampered).hexdigest()
+    change(objects, meta)
+    blob = sio.dumps(objects)
+    meta["model_sha256"] = hashlib.sha256(blob).hexdigest()
+    (directory / "model.skops").write_bytes(blob)
     (directory / "metadata.json").write_text(json.dumps(meta))
+
+
+def test_load_refuses_a_file_with_an_untrusted_type(tmp_path):
+    def tamper(objects, meta):
+        objects["featurizer"].evil = NotAModelPart()
+
+    directory = _copy_shipped(tmp_path)
+    _rewrite(directory, tamper)
+    # Even with a matching checksum the type check refuses the file.
     with pytest.raises(UntrustedModelError, match="NotAModelPart"):
         load(directory)
 
@@ -250,18 +258,6 @@ def test_load_refuses_a_file_that_does_not_match_its_metadata(tmp_path):
     (directory / "model.skops").write_bytes(sio.dumps(objects, compression=zipfile.ZIP_STORED))
     with pytest.raises(ValueError, match="sha256"):
         load(directory)
-
-
-def _rewrite(directory: Path, change) -> None:
-    """Apply change(objects, meta) to a model directory, checksum kept consistent."""
-    blob = (directory / "model.skops").read_bytes()
-    objects = sio.loads(blob, trusted=sio.get_untrusted_types(data=blob))
-    meta = json.loads((directory / "metadata.json").read_text())
-    change(objects, meta)
-    blob = sio.dumps(objects)
-    meta["model_sha256"] = hashlib.sha256(blob).hexdigest()
-    (directory / "model.skops").write_bytes(blob)
-    (directory / "metadata.json").write_text(json.dumps(meta))
 
 
 def test_a_model_saved_before_the_language_heads_still_serves(tmp_path, shipped):
